@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// Pictor: a self-hostable AI image generator served by a Swift FastCGI pool behind nginx.
+import PackageDescription
+
+let package = Package(
+    name: "Pictor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pictor", targets: ["pictor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+    ],
+    targets: [
+        // C libraries: module maps and shim headers only.
+        .systemLibrary(name: "CFastCGI", pkgConfig: nil, providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CMagickWand", pkgConfig: "MagickWand", providers: [.apt(["libmagickwand-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // Thin Swift wrappers, one per C library.
+        .target(name: "FastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
+
+        // The application and its executable.
+        .target(name: "Pictor", dependencies: [
+            "FastCGI", "Postgres", "Crypto",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
+        .executableTarget(name: "pictor", dependencies: [
+            "Pictor", "FastCGI", "Postgres",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Tests: one target per module, plus the end-to-end suite through nginx.
+        .target(name: "TestSupport", dependencies: ["Postgres", "HTTPClient"], path: "Tests/TestSupport"),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"]),
+        .testTarget(name: "PictorTests", dependencies: ["Pictor", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HTTPClient", "Postgres", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+// libfcgi's threaded request API (fcgiapp.h), the only part Pictor uses.
+#include <fcgiapp.h>

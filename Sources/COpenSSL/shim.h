@@ -1,0 +1,6 @@
+// OpenSSL's libcrypto: digests, HMAC, scrypt (EVP_PBE_scrypt), CSPRNG, constant-time compare.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>

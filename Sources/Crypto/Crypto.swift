@@ -1,0 +1,7 @@
+// Namespace for Pictor's OpenSSL-backed primitives: digests, HMAC, randomness, constant-time compare.
+import COpenSSL
+
+/// Cryptographic helpers backed by OpenSSL's libcrypto.
+///
+/// Everything here is stateless and safe to call from any thread.
+public enum Crypto {}

@@ -1,0 +1,78 @@
+// Strict decoding of application/x-www-form-urlencoded data (bodies and query strings).
+
+/// Why form data was refused.
+public enum FormError: Error, Equatable, CustomStringConvertible {
+    case malformedPercentEncoding
+    case invalidUTF8
+    case unsupportedContentType(String)
+
+    public var description: String {
+        switch self {
+        case .malformedPercentEncoding: return "The form data has malformed percent-encoding."
+        case .invalidUTF8: return "The form data is not valid UTF-8."
+        case .unsupportedContentType(let type):
+            return "Expected a form body (application/x-www-form-urlencoded), got \(type.isEmpty ? "none" : type)."
+        }
+    }
+}
+
+/// Ordered name/value pairs. Repeated names are kept (checkbox lists).
+public struct FormData: Sendable, Equatable {
+    public private(set) var pairs: [(name: String, value: String)]
+
+    public init(pairs: [(name: String, value: String)] = []) { self.pairs = pairs }
+
+    /// Decodes `a=1&b=x+y%21`. Throws on bad `%` escapes or invalid UTF-8 rather than guessing,
+    /// so a mangled request gets a 400 instead of silently wrong data.
+    public init(urlEncoded bytes: [UInt8]) throws {
+        pairs = []
+        for field in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = field.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let name = try FormData.decodeComponent(parts[0])
+            let value = parts.count > 1 ? try FormData.decodeComponent(parts[1]) : ""
+            pairs.append((name, value))
+        }
+    }
+
+    /// The first value for a name.
+    public subscript(name: String) -> String? { pairs.first { $0.name == name }?.value }
+
+    /// Every value for a name, in order.
+    public func all(_ name: String) -> [String] { pairs.filter { $0.name == name }.map(\.value) }
+
+    static func decodeComponent(_ bytes: ArraySlice<UInt8>) throws -> String {
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "+") {
+                decoded.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%") {
+                guard index + 2 < bytes.endIndex,
+                      let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+                else { throw FormError.malformedPercentEncoding }
+                decoded.append(high << 4 | low)
+                index += 2
+            } else {
+                decoded.append(byte)
+            }
+            index += 1
+        }
+        guard let string = String(validating: decoded, as: UTF8.self) else { throw FormError.invalidUTF8 }
+        return string
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    public static func == (lhs: FormData, rhs: FormData) -> Bool {
+        lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
+    }
+}

@@ -1,0 +1,237 @@
+// The worker process's request loop: T threads, each with its own FCGX_Request and responder.
+
+import CFastCGI
+import Foundation
+import Logging
+import Synchronization
+
+/// Turns a request into a response. Each server thread gets its own responder, so a
+/// responder may own per-thread resources such as a database connection.
+public protocol Responder {
+    func respond(to request: Request) -> Response
+    /// The answer when the declared body is larger than the server's limit.
+    func payloadTooLarge(_ request: Request) -> Response
+    /// The answer when the body cannot be read as declared (bad Content-Length, cut short).
+    func badRequest(_ request: Request, reason: String) -> Response
+}
+
+extension Responder {
+    public func payloadTooLarge(_ request: Request) -> Response {
+        Response(status: 413, contentType: "text/plain; charset=utf-8", body: "Request body too large.\n")
+    }
+
+    public func badRequest(_ request: Request, reason: String) -> Response {
+        Response(status: 400, contentType: "text/plain; charset=utf-8", body: reason + "\n")
+    }
+}
+
+public struct ServerConfiguration: Sendable {
+    /// Request threads in this process.
+    public var threads: Int
+    /// Stop after this many requests so the master starts a fresh process (0 = never).
+    public var maxRequests: Int
+    /// Largest request body accepted; larger ones get 413.
+    public var maxBodyBytes: Int
+    /// Log one line per request.
+    public var accessLog: Bool
+
+    public init(threads: Int = 8, maxRequests: Int = 0, maxBodyBytes: Int = 10 << 20, accessLog: Bool = true) {
+        self.threads = threads
+        self.maxRequests = maxRequests
+        self.maxBodyBytes = maxBodyBytes
+        self.accessLog = accessLog
+    }
+}
+
+/// Serves FastCGI requests on an already-listening socket until told to stop.
+///
+/// Threads take turns in `accept()` under one mutex (libfcgi has no lock of its own on
+/// Linux). A graceful stop lets requests in progress finish: only threads that are waiting
+/// for a request are woken (by SIGUSR1, which is blocked while a request is handled).
+public final class FastCGIServer: @unchecked Sendable {
+    private let listenFD: Int32
+    private let configuration: ServerConfiguration
+    private let logger: Logger
+    private let makeResponder: () -> Responder
+
+    private let stopping = Atomic<Bool>(false)
+    private let served = Atomic<Int>(0)
+    private let acceptLock = NSLock()
+    private let stopCondition = NSCondition()
+    private var stopReason = ""
+    private var slots: [ThreadSlot] = []
+
+    public init(listenFD: Int32, configuration: ServerConfiguration, logger: Logger,
+                makeResponder: @escaping () -> Responder) {
+        self.listenFD = listenFD
+        self.configuration = configuration
+        self.logger = logger
+        self.makeResponder = makeResponder
+    }
+
+    /// Runs the threads and blocks until a stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT),
+    /// `stop()`, or `maxRequests`; returns once every in-flight request has finished.
+    public func run() {
+        FCGX_Init()
+        signal(SIGPIPE, SIG_IGN)  // a client gone mid-write is an error to handle, not a reason to die
+        Signals.block(Signals.control + [Signals.wake])
+        Signals.installWakeHandler()
+        startSignalWatcher()
+
+        slots = (0..<max(1, configuration.threads)).map { _ in ThreadSlot() }
+        for slot in slots {
+            slot.thread = startThread { [self] in serve(slot) }
+        }
+
+        stopCondition.lock()
+        while !stopping.load(ordering: .acquiring) { stopCondition.wait() }
+        let reason = stopReason
+        stopCondition.unlock()
+        logger.info("worker \(getpid()) stopping (\(reason)), finishing requests in progress")
+
+        wakeWaitingThreadsUntilAllExit()
+        for slot in slots { pthread_join(slot.thread, nil) }
+        logger.info("worker \(getpid()) stopped after \(served.load(ordering: .relaxed)) requests")
+    }
+
+    /// Asks the server to stop gracefully. Safe from any thread.
+    public func stop(reason: String) {
+        stopCondition.lock()
+        if !stopping.load(ordering: .relaxed) {
+            stopReason = reason
+            stopping.store(true, ordering: .releasing)
+        }
+        stopCondition.broadcast()
+        stopCondition.unlock()
+    }
+
+    private func startSignalWatcher() {
+        _ = startThread { [self] in
+            var set = Signals.set(Signals.control)
+            var signal: Int32 = 0
+            sigwait(&set, &signal)
+            stop(reason: Signals.name(signal))
+        }
+    }
+
+    /// A waiting thread may miss one wake-up (the signal can land just before it enters
+    /// accept), so wake-ups repeat until every thread has left.
+    private func wakeWaitingThreadsUntilAllExit() {
+        while slots.contains(where: { !$0.exited.load(ordering: .acquiring) }) {
+            for slot in slots where slot.waiting.load(ordering: .acquiring) && !slot.exited.load(ordering: .acquiring) {
+                pthread_kill(slot.thread, Signals.wake)
+            }
+            usleep(20_000)
+        }
+    }
+
+    private func serve(_ slot: ThreadSlot) {
+        defer { slot.exited.store(true, ordering: .releasing) }
+        let responder = makeResponder()
+        var request = FCGX_Request()
+        FCGX_InitRequest(&request, listenFD, Int32(FCGI_FAIL_ACCEPT_ON_INTR))
+        defer { FCGX_Free(&request, 1) }
+
+        while !stopping.load(ordering: .acquiring) {
+            guard accept(&request, slot) else { continue }
+            handle(&request, responder)
+            FCGX_Finish_r(&request)
+            countRequest()
+        }
+    }
+
+    /// Waits for the next request. With `fastcgi_keep_conn` the next request may come on the
+    /// connection this thread already holds; only a fresh accept() needs the shared lock.
+    private func accept(_ request: inout FCGX_Request, _ slot: ThreadSlot) -> Bool {
+        let needsAccept = request.ipcFd < 0
+        if needsAccept { acceptLock.lock() }
+        defer { if needsAccept { acceptLock.unlock() } }
+        if stopping.load(ordering: .acquiring) { return false }
+
+        slot.waiting.store(true, ordering: .releasing)
+        Signals.unblock([Signals.wake])
+        let result = FCGX_Accept_r(&request)
+        Signals.block([Signals.wake])
+        slot.waiting.store(false, ordering: .releasing)
+
+        if result < 0, !stopping.load(ordering: .acquiring), result != -EINTR {
+            logger.warning("accept failed: \(String(cString: strerror(-result)))")
+            usleep(10_000)
+        }
+        return result >= 0
+    }
+
+    private func countRequest() {
+        let count = served.wrappingAdd(1, ordering: .relaxed).newValue
+        if configuration.maxRequests > 0, count >= configuration.maxRequests {
+            stop(reason: "recycling after \(count) requests")
+        }
+    }
+
+    private func handle(_ raw: inout FCGX_Request, _ responder: Responder) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let params = Self.params(raw.envp)
+        var request = Request(params: params)
+        let response: Response
+        switch BodyReader.read(from: raw.in, declaredLength: params["CONTENT_LENGTH"],
+                               limit: configuration.maxBodyBytes) {
+        case .body(let body):
+            request = Request(params: params, body: body)
+            response = responder.respond(to: request)
+        case .tooLarge:
+            response = responder.payloadTooLarge(request)
+        case .malformed(let reason):
+            response = responder.badRequest(request, reason: reason)
+        }
+        write(response, to: raw.out)
+        if configuration.accessLog {
+            let millis = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+            logger.info("\(request.method) \(request.path) \(response.status) \(String(format: "%.2f", millis))ms")
+        }
+    }
+
+    private func write(_ response: Response, to stream: UnsafeMutablePointer<FCGX_Stream>?) {
+        let head = response.cgiHead()
+        head.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { _ = FCGX_PutStr($0.baseAddress, Int32($0.count), stream) }
+        }
+        response.body.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { _ = FCGX_PutStr($0.baseAddress, Int32($0.count), stream) }
+        }
+    }
+
+    /// Copies the params out: libfcgi frees them at the next accept.
+    static func params(_ envp: FCGX_ParamArray?) -> [String: String] {
+        var params: [String: String] = [:]
+        guard var cursor = envp else { return params }
+        while let entry = cursor.pointee {
+            let pair = String(cString: entry)
+            if let equals = pair.firstIndex(of: "=") {
+                params[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            cursor += 1
+        }
+        return params
+    }
+}
+
+/// What one request thread is doing, read by the stopping thread.
+private final class ThreadSlot: @unchecked Sendable {
+    var thread = pthread_t()
+    let waiting = Atomic<Bool>(false)
+    let exited = Atomic<Bool>(false)
+}
+
+/// Starts a joinable POSIX thread running `body`.
+func startThread(_ body: @escaping () -> Void) -> pthread_t {
+    final class Box { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(Box(body)).toOpaque()
+    let result = pthread_create(&thread, nil, { context in
+        let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+        box.body()
+        return nil
+    }, context)
+    precondition(result == 0, "pthread_create failed: \(result)")
+    return thread
+}

@@ -1,0 +1,190 @@
+// The master process: keeps N worker processes serving one listen socket, php-fpm style.
+
+import Foundation
+import Logging
+
+public struct SupervisorConfiguration: Sendable {
+    /// Worker processes to keep alive.
+    public var workers: Int
+    /// How long a stopping worker may take to finish its requests before SIGKILL.
+    public var gracefulTimeout: Double
+
+    public init(workers: Int = 2, gracefulTimeout: Double = 30) {
+        self.workers = workers
+        self.gracefulTimeout = gracefulTimeout
+    }
+}
+
+/// Starts worker processes that inherit the listen socket as file descriptor 3, restarts
+/// any that exit, and handles the signals sysadmins send to the master:
+/// SIGTERM/SIGINT/SIGQUIT stop gracefully; SIGHUP reloads (new workers start from the
+/// executable on disk, old ones drain).
+public final class Supervisor {
+    /// The descriptor a worker finds the listen socket on.
+    public static let workerListenFD: Int32 = 3
+
+    private let listenFD: Int32
+    private var configuration: SupervisorConfiguration
+    private let logger: Logger
+    private let workerCommand: () -> [String]
+    private let reloadConfiguration: () -> SupervisorConfiguration?
+
+    private struct Worker {
+        let generation: Int
+        let started: Date
+        var stopDeadline: Date?
+    }
+    private var workers: [pid_t: Worker] = [:]
+    private var generation = 0
+    private var stopping = false
+    private var restartBackoff = 0.0
+    private var pendingStarts: [Date] = []
+
+    /// - Parameters:
+    ///   - workerCommand: the argv of a worker (argv[0] is the executable path), asked anew at
+    ///     every start so a reload runs the binary that is on disk now.
+    ///   - reloadConfiguration: read again on SIGHUP; nil keeps the current one.
+    public init(listenFD: Int32, configuration: SupervisorConfiguration, logger: Logger,
+                workerCommand: @escaping () -> [String],
+                reloadConfiguration: @escaping () -> SupervisorConfiguration? = { nil }) {
+        self.listenFD = listenFD
+        self.configuration = configuration
+        self.logger = logger
+        self.workerCommand = workerCommand
+        self.reloadConfiguration = reloadConfiguration
+    }
+
+    /// Runs until stopped by a signal; returns once every worker has exited.
+    public func run() {
+        let watched = Signals.control + [SIGCHLD]
+        Signals.block(watched)
+        signal(SIGPIPE, SIG_IGN)
+        var set = Signals.set(watched)
+        logger.info("master \(getpid()) starting \(configuration.workers) workers")
+        for _ in 0..<configuration.workers { startWorker() }
+
+        while !(stopping && workers.isEmpty) {
+            var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
+            let signal = sigtimedwait(&set, nil, &timeout)
+            switch signal {
+            case SIGCHLD: reapWorkers()
+            case SIGHUP: reload()
+            case SIGTERM, SIGINT, SIGQUIT: beginStop(Signals.name(signal))
+            default: break
+            }
+            reapWorkers()
+            startPendingWorkers()
+            killOverdueWorkers()
+        }
+        logger.info("master \(getpid()) stopped")
+    }
+
+    private func startWorker() {
+        let argv = workerCommand()
+        var pid: pid_t = 0
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, listenFD, Self.workerListenFD)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The child starts with nothing blocked and default dispositions, in its own process
+        // group so a terminal's Ctrl-C reaches the master only and the master orders the stop.
+        var emptyMask = Signals.set([])
+        var defaults = Signals.set(Signals.control + [SIGCHLD, SIGPIPE, Signals.wake])
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+
+        var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for argument in cArguments { free(argument) } }
+        let result = posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, environ)
+        guard result == 0 else {
+            logger.error("cannot start worker \(argv[0]): \(String(cString: strerror(result)))")
+            scheduleRestart()
+            return
+        }
+        workers[pid] = Worker(generation: generation, started: Date())
+        logger.info("worker \(pid) started")
+    }
+
+    private func reapWorkers() {
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { return }
+            guard let worker = workers.removeValue(forKey: pid) else { continue }
+            let how = Self.describeExit(status)
+            if stopping || worker.generation != generation || worker.stopDeadline != nil {
+                logger.info("worker \(pid) exited (\(how))")
+                continue
+            }
+            let lifetime = Date().timeIntervalSince(worker.started)
+            if how == "exit 0" {
+                logger.info("worker \(pid) recycled, starting a new one")
+                startWorker()
+            } else {
+                logger.warning("worker \(pid) died (\(how)) after \(String(format: "%.1f", lifetime))s, restarting")
+                scheduleRestart(crashedAfter: lifetime)
+            }
+        }
+    }
+
+    /// A worker that dies right after starting (bad config, database migration missing) would
+    /// otherwise be restarted in a tight loop; back off up to 5 s.
+    private func scheduleRestart(crashedAfter lifetime: Double = 0) {
+        restartBackoff = lifetime > 10 ? 0 : min(max(restartBackoff * 2, 0.1), 5)
+        pendingStarts.append(Date().addingTimeInterval(restartBackoff))
+    }
+
+    private func startPendingWorkers() {
+        guard !stopping else { pendingStarts.removeAll(); return }
+        let now = Date()
+        let due = pendingStarts.filter { $0 <= now }
+        pendingStarts.removeAll { $0 <= now }
+        for _ in due { startWorker() }
+    }
+
+    private func reload() {
+        guard !stopping else { return }
+        if let fresh = reloadConfiguration() { configuration = fresh }
+        logger.info("master \(getpid()) reloading: starting \(configuration.workers) new workers, old ones drain")
+        let old = workers.keys.filter { workers[$0]?.stopDeadline == nil }
+        generation += 1
+        pendingStarts.removeAll()
+        for _ in 0..<configuration.workers { startWorker() }
+        for pid in old { askToStop(pid) }
+    }
+
+    private func beginStop(_ reason: String) {
+        guard !stopping else { return }
+        stopping = true
+        logger.info("master \(getpid()) stopping (\(reason)): workers finish their requests")
+        for pid in workers.keys { askToStop(pid) }
+    }
+
+    private func askToStop(_ pid: pid_t) {
+        workers[pid]?.stopDeadline = Date().addingTimeInterval(configuration.gracefulTimeout)
+        kill(pid, SIGTERM)
+    }
+
+    private func killOverdueWorkers() {
+        let now = Date()
+        for (pid, worker) in workers {
+            if let deadline = worker.stopDeadline, deadline < now {
+                logger.warning("worker \(pid) did not stop within \(configuration.gracefulTimeout)s, killing it")
+                kill(pid, SIGKILL)
+                workers[pid]?.stopDeadline = .distantFuture
+            }
+        }
+    }
+
+    /// "exit N" or "signal NAME" from a waitpid status (the W* macros don't import into Swift).
+    static func describeExit(_ status: Int32) -> String {
+        let signal = status & 0x7f
+        return signal == 0 ? "exit \((status >> 8) & 0xff)" : Signals.name(signal)
+    }
+}

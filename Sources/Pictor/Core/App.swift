@@ -1,0 +1,60 @@
+// The application: config, templates and routes, built once per worker process.
+
+import FastCGI
+import Foundation
+import Logging
+import Postgres
+
+/// Everything a worker process builds once and shares between its threads (all immutable).
+public final class App: Sendable {
+    public let config: Config
+    public let views: Views
+    let router: Router
+    let logger: Logger
+
+    public init(config: Config, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        views = try Views(directory: config.paths.templates, site: config.site)
+        var router = Router()
+        Pages.register(in: &router)
+        Health.register(in: &router)
+        self.router = router
+    }
+
+    /// A responder for one request thread, with its own database connection.
+    public func makeResponder() -> Responder {
+        AppResponder(app: self, database: DatabaseHandle(url: config.databaseURL))
+    }
+}
+
+/// Routes a request, runs the handler and turns any thrown error into a response.
+struct AppResponder: Responder {
+    let app: App
+    let database: DatabaseHandle
+
+    func respond(to request: Request) -> Response {
+        var context = RequestContext(request: request, app: app, parameters: [:], database: database)
+        do {
+            switch app.router.match(method: request.method, path: request.path) {
+            case .found(let handler, let parameters):
+                context.parameters = parameters
+                return try handler(&context)
+            case .methodNotAllowed(let allowed):
+                throw HTTPError.methodNotAllowed(allowed: allowed)
+            case .notFound:
+                throw HTTPError.notFound()
+            }
+        } catch {
+            return ErrorResponses.response(for: error, request: request, app: app)
+        }
+    }
+
+    func payloadTooLarge(_ request: Request) -> Response {
+        ErrorResponses.response(for: HTTPError.payloadTooLarge, request: request, app: app)
+    }
+
+    func badRequest(_ request: Request, reason: String) -> Response {
+        ErrorResponses.response(for: HTTPError.badRequest(reason), request: request, app: app)
+    }
+}

@@ -1,0 +1,137 @@
+// Pictor's configuration: one file sysadmins read and edit, loaded once per process.
+
+import Foundation
+
+/// Everything configurable. Loaded once at start and passed to what needs it.
+public struct Config: Sendable {
+    public struct Server: Sendable {
+        public var listen = "var/run/pictor.sock"
+        public var listenMode: mode_t = 0o660
+        public var workers = 2
+        public var threads = 8
+        public var maxRequests = 10_000
+        public var maxBodyBytes = 10 << 20
+        public var gracefulTimeout = 30.0
+        public var accessLog = true
+        public var logLevel = "info"
+    }
+
+    public struct Site: Sendable {
+        public var name = "Pictor"
+        public var publicURL = "http://127.0.0.1:8080"
+        public var operatorName = "the operators of this Pictor instance"
+        public var contactEmail = "privacy@example.com"
+        public var legalUpdated = "2026-11-25"
+    }
+
+    public struct Paths: Sendable {
+        public var templates = "templates"
+        public var migrations = "sql"
+        public var media = "var/media"
+    }
+
+    public var server = Server()
+    public var site = Site()
+    public var databaseURL = "postgresql:///pictor"
+    public var paths = Paths()
+    public var plans = Plan.defaults
+    /// Where the config came from, for messages.
+    public var source = "defaults"
+
+    public init() {}
+
+    /// Every key the file may set (and the environment may override).
+    static let keys = [
+        "server.listen", "server.listen_mode", "server.workers", "server.threads",
+        "server.max_requests", "server.max_body_bytes", "server.graceful_timeout",
+        "server.access_log", "server.log_level",
+        "site.name", "site.public_url", "site.operator_name", "site.contact_email", "site.legal_updated",
+        "database.url",
+        "paths.templates", "paths.migrations", "paths.media",
+    ]
+
+    /// Loads the file at `path` (if it exists or was asked for explicitly) and then the
+    /// environment overrides. Unknown keys and bad values are errors, so a typo never
+    /// silently falls back to a default.
+    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Config {
+        var file = try ConfigFile(text: "", path: "")
+        var config = Config()
+        if let path {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigError(description: "cannot read config file \(path)")
+            }
+            file = try ConfigFile(text: text, path: path)
+            config.source = path
+            if let unknown = file.values.keys.sorted().first(where: { !keys.contains($0) }) {
+                throw ConfigError(description: "\(path): unknown setting '\(unknown)'")
+            }
+        }
+        file.applyEnvironment(environment, knownKeys: keys)
+        try config.apply(file.values)
+        return config
+    }
+
+    private mutating func apply(_ values: [String: String]) throws {
+        let reader = ValueReader(values: values)
+        reader.string("server.listen", into: &server.listen)
+        try reader.mode("server.listen_mode", into: &server.listenMode)
+        try reader.int("server.workers", into: &server.workers, range: 1...256)
+        try reader.int("server.threads", into: &server.threads, range: 1...1024)
+        try reader.int("server.max_requests", into: &server.maxRequests, range: 0...Int.max)
+        try reader.int("server.max_body_bytes", into: &server.maxBodyBytes, range: 1024...(1 << 30))
+        try reader.double("server.graceful_timeout", into: &server.gracefulTimeout)
+        try reader.bool("server.access_log", into: &server.accessLog)
+        reader.string("server.log_level", into: &server.logLevel)
+        reader.string("site.name", into: &site.name)
+        reader.string("site.public_url", into: &site.publicURL)
+        reader.string("site.operator_name", into: &site.operatorName)
+        reader.string("site.contact_email", into: &site.contactEmail)
+        reader.string("site.legal_updated", into: &site.legalUpdated)
+        reader.string("database.url", into: &databaseURL)
+        reader.string("paths.templates", into: &paths.templates)
+        reader.string("paths.migrations", into: &paths.migrations)
+        reader.string("paths.media", into: &paths.media)
+    }
+}
+
+/// Typed reads of config values with errors that name the setting.
+private struct ValueReader {
+    let values: [String: String]
+
+    func string(_ key: String, into target: inout String) {
+        if let value = values[key] { target = value }
+    }
+
+    func int(_ key: String, into target: inout Int, range: ClosedRange<Int>) throws {
+        guard let text = values[key] else { return }
+        guard let value = Int(text.replacingOccurrences(of: "_", with: "")), range.contains(value) else {
+            throw ConfigError(description: "\(key) must be a whole number in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
+        }
+        target = value
+    }
+
+    func double(_ key: String, into target: inout Double) throws {
+        guard let text = values[key] else { return }
+        guard let value = Double(text), value >= 0 else {
+            throw ConfigError(description: "\(key) must be a number of seconds, got '\(text)'")
+        }
+        target = value
+    }
+
+    func bool(_ key: String, into target: inout Bool) throws {
+        guard let text = values[key]?.lowercased() else { return }
+        switch text {
+        case "on", "true", "yes", "1": target = true
+        case "off", "false", "no", "0": target = false
+        default: throw ConfigError(description: "\(key) must be on or off, got '\(text)'")
+        }
+    }
+
+    func mode(_ key: String, into target: inout mode_t) throws {
+        guard let text = values[key] else { return }
+        guard let value = mode_t(text, radix: 8), value <= 0o777 else {
+            throw ConfigError(description: "\(key) must be an octal file mode such as 0660, got '\(text)'")
+        }
+        target = value
+    }
+}

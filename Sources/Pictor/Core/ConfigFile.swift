@@ -1,0 +1,47 @@
+// Reads Pictor's INI-style config file and applies PICTOR_<SECTION>_<KEY> environment overrides.
+
+import Foundation
+
+/// A config problem, with the file and line when there is one.
+public struct ConfigError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// The raw `[section]` / `key = value` pairs of a config file, after environment overrides.
+struct ConfigFile {
+    private(set) var values: [String: String] = [:]   // "section.key" → value
+
+    /// Parses the file text. `#` and `;` start comment lines; values may be quoted.
+    init(text: String, path: String) throws {
+        var section = ""
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            if line.hasPrefix("[") {
+                guard line.hasSuffix("]") else {
+                    throw ConfigError(description: "\(path):\(index + 1): expected [section]")
+                }
+                section = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces).lowercased()
+                continue
+            }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigError(description: "\(path):\(index + 1): expected key = value")
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.first == "\"", value.last == "\"" {
+                value = String(value.dropFirst().dropLast())
+            }
+            values[section.isEmpty ? key : "\(section).\(key)"] = value
+        }
+    }
+
+    /// Overrides `section.key` with `PICTOR_SECTION_KEY` from the environment, so secrets such
+    /// as the database password need not sit in the file.
+    mutating func applyEnvironment(_ environment: [String: String], knownKeys: [String]) {
+        for key in knownKeys {
+            let name = "PICTOR_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+            if let value = environment[name] { values[key] = value }
+        }
+    }
+}

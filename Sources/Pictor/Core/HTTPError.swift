@@ -1,0 +1,35 @@
+// The one error type handlers throw; rendered in one place as an HTML page or the JSON envelope.
+
+/// An error that maps to an HTTP status and the API's `{"error": {"code", "message"}}` envelope.
+public struct HTTPError: Error, Equatable {
+    public let status: Int
+    /// snake_case code from the API contract, e.g. `invalid_request`.
+    public let code: String
+    /// Human text, safe to show to the client.
+    public let message: String
+    public var headers: [String: String] = [:]
+
+    public init(_ status: Int, code: String, message: String, headers: [String: String] = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public static func badRequest(_ message: String, code: String = "invalid_request") -> HTTPError {
+        HTTPError(400, code: code, message: message)
+    }
+    public static func notFound(_ message: String = "The page you asked for does not exist.") -> HTTPError {
+        HTTPError(404, code: "not_found", message: message)
+    }
+    public static func methodNotAllowed(allowed: [String]) -> HTTPError {
+        HTTPError(405, code: "method_not_allowed", message: "This address does not accept that method.",
+                  headers: ["Allow": allowed.joined(separator: ", ")])
+    }
+    public static let payloadTooLarge = HTTPError(413, code: "payload_too_large", message: "The request body is too large.")
+    public static let internalError = HTTPError(500, code: "internal_error",
+                                                message: "Something went wrong on our side. Please try again.")
+    public static let serviceUnavailable = HTTPError(503, code: "service_unavailable",
+                                                     message: "The service is briefly unavailable. Please try again in a moment.",
+                                                     headers: ["Retry-After": "5"])
+}

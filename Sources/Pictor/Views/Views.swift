@@ -1,0 +1,77 @@
+// Mustache templates, parsed once per process, and the HTML responses they become.
+
+import FastCGI
+import Foundation
+import Mustache
+
+/// The parsed templates plus the values every page shows (site name, year).
+public struct Views: Sendable {
+    /// Templates the app cannot run without; checked at start so a broken deploy fails loudly.
+    static let required = ["layout", "partials/header", "partials/footer", "partials/flash",
+                           "landing", "privacy", "terms", "error"]
+
+    private let library: MustacheLibrary
+    private let site: Config.Site
+
+    /// Loads every `*.mustache` under `directory`, named by relative path without extension
+    /// (`partials/header`).
+    public init(directory: String, site: Config.Site) throws {
+        var library = MustacheLibrary()
+        let root = URL(fileURLWithPath: directory).standardizedFileURL
+        guard let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
+            throw ConfigError(description: "template directory \(directory) not found")
+        }
+        for case let file as URL in files where file.pathExtension == "mustache" {
+            let relative = file.standardizedFileURL.path.dropFirst(root.path.count + 1)
+            let name = String(relative.dropLast(".mustache".count))
+            do {
+                try library.register(String(contentsOf: file, encoding: .utf8), named: name)
+            } catch {
+                throw ConfigError(description: "template \(file.path): \(error)")
+            }
+        }
+        if let missing = Self.required.first(where: { library.getTemplate(named: $0) == nil }) {
+            throw ConfigError(description: "template \(missing).mustache is missing from \(directory)")
+        }
+        self.library = library
+        self.site = site
+    }
+
+    /// Renders a page template into an HTML response with the security headers every page gets.
+    public func page(_ template: String, status: Int = 200, _ context: [String: Any]) -> Response {
+        var values = context
+        values["site_name"] = site.name
+        values["year"] = Self.currentYear()
+        values["operator_name"] = site.operatorName
+        values["contact_email"] = site.contactEmail
+        values["legal_updated"] = site.legalUpdated
+        let html = library.render(values, withTemplate: template) ?? ""
+        return Response.html(html, status: status)
+    }
+
+    private static func currentYear() -> Int {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        return Int(parts.tm_year) + 1900
+    }
+}
+
+extension Response {
+    /// The Content-Security-Policy of every page: no inline script or style, nothing from
+    /// other origins, never framed.
+    static let contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        + "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+    /// An HTML response with the page-specific security headers (nginx adds `nosniff` and
+    /// `Referrer-Policy` to every response).
+    public static func html(_ html: String, status: Int = 200) -> Response {
+        Response(status: status, headers: [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Security-Policy", contentSecurityPolicy),
+            ("X-Frame-Options", "DENY"),
+            ("Referrer-Policy", "strict-origin-when-cross-origin"),
+            ("Cache-Control", "no-cache"),
+        ], body: Array(html.utf8))
+    }
+}

@@ -1,0 +1,365 @@
+// Conversions between Swift values and PostgreSQL's text format, used for parameters and results.
+
+import Foundation
+
+/// A value that can be sent as a statement parameter, in PostgreSQL's text format.
+///
+/// The server parses the text according to the parameter's inferred type, so `"42"` works for an
+/// `integer` column and `"\x00ff"` for a `bytea` one. Values are never spliced into SQL.
+public protocol PostgresEncodable {
+    /// The value in PostgreSQL's text input format.
+    var postgresText: String { get }
+}
+
+/// A value that can be read from a result column in PostgreSQL's text format.
+///
+/// `NULL` never reaches `init(postgresText:)`: `Row.get` decodes it as `nil` for `Optional`
+/// and throws a `.decoding` error for every other type.
+public protocol PostgresDecodable {
+    /// Parses the server's text output for this type; throws `PostgresError` (`.decoding`) if malformed.
+    init(postgresText: String) throws
+}
+
+/// Lets `Row.get` decode `NULL` as `nil` when (and only when) the requested type is an `Optional`.
+protocol PostgresNullDecodable {
+    static var postgresNull: Self { get }
+}
+
+/// Lets `Connection.query` send an `Optional` holding `nil` as SQL `NULL`.
+protocol PostgresNullEncodable {
+    var isPostgresNull: Bool { get }
+}
+
+func decodingError(_ text: String, as type: String) -> PostgresError {
+    // A short prefix is enough to debug a type mismatch without copying whole values into logs.
+    let shown = text.count > 32 ? String(text.prefix(32)) + "…" : text
+    return PostgresError(kind: .decoding, message: "cannot decode \"\(shown)\" as \(type)")
+}
+
+// MARK: - Strings and numbers
+
+extension String: PostgresEncodable, PostgresDecodable {
+    public var postgresText: String { self }
+    public init(postgresText: String) { self = postgresText }
+}
+
+extension Int: PostgresEncodable, PostgresDecodable {
+    public var postgresText: String { String(self) }
+    public init(postgresText: String) throws {
+        guard let value = Int(postgresText) else { throw decodingError(postgresText, as: "Int") }
+        self = value
+    }
+}
+
+extension Int32: PostgresEncodable, PostgresDecodable {
+    public var postgresText: String { String(self) }
+    public init(postgresText: String) throws {
+        guard let value = Int32(postgresText) else { throw decodingError(postgresText, as: "Int32") }
+        self = value
+    }
+}
+
+extension Int64: PostgresEncodable, PostgresDecodable {
+    public var postgresText: String { String(self) }
+    public init(postgresText: String) throws {
+        guard let value = Int64(postgresText) else { throw decodingError(postgresText, as: "Int64") }
+        self = value
+    }
+}
+
+extension Double: PostgresEncodable, PostgresDecodable {
+    public var postgresText: String {
+        // Swift spells these "nan" and "inf"; use the server's canonical spellings.
+        if isNaN { return "NaN" }
+        if isInfinite { return self < 0 ? "-Infinity" : "Infinity" }
+        return description
+    }
+    public init(postgresText: String) throws {
+        // Swift's parser accepts "NaN", "Infinity" and "-Infinity" as float8 prints them.
+        guard let value = Double(postgresText) else { throw decodingError(postgresText, as: "Double") }
+        self = value
+    }
+}
+
+extension Bool: PostgresEncodable, PostgresDecodable {
+    public var postgresText: String { self ? "t" : "f" }
+    public init(postgresText: String) throws {
+        switch postgresText {
+        case "t", "true": self = true
+        case "f", "false": self = false
+        default: throw decodingError(postgresText, as: "Bool")
+        }
+    }
+}
+
+extension UUID: PostgresEncodable, PostgresDecodable {
+    public var postgresText: String { uuidString.lowercased() }
+    public init(postgresText: String) throws {
+        guard let value = UUID(uuidString: postgresText) else { throw decodingError(postgresText, as: "UUID") }
+        self = value
+    }
+}
+
+// MARK: - bytea
+
+extension Array: PostgresEncodable where Element == UInt8 {
+    /// Hex format (`\x0aff…`), which every server since 9.0 accepts and prints by default.
+    public var postgresText: String { PostgresBytea.hex(self) }
+}
+
+extension Array: PostgresDecodable where Element == UInt8 {
+    public init(postgresText: String) throws {
+        self = try PostgresBytea.decode(postgresText)
+    }
+}
+
+enum PostgresBytea {
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(2 + bytes.count * 2)
+        out.append(UInt8(ascii: "\\"))
+        out.append(UInt8(ascii: "x"))
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) throws -> [UInt8] {
+        let utf8 = Array(text.utf8)
+        if utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x") {
+            return try decodeHex(utf8, text)
+        }
+        // A server configured with bytea_output = 'escape' prints this older format instead.
+        return try decodeEscape(utf8, text)
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    private static func decodeHex(_ utf8: [UInt8], _ text: String) throws -> [UInt8] {
+        guard utf8.count % 2 == 0 else { throw decodingError(text, as: "bytea") }
+        var out = [UInt8]()
+        out.reserveCapacity((utf8.count - 2) / 2)
+        var i = 2
+        while i < utf8.count {
+            guard let high = nibble(utf8[i]), let low = nibble(utf8[i + 1]) else {
+                throw decodingError(text, as: "bytea")
+            }
+            out.append(high << 4 | low)
+            i += 2
+        }
+        return out
+    }
+
+    private static func decodeEscape(_ utf8: [UInt8], _ text: String) throws -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count)
+        var i = 0
+        while i < utf8.count {
+            let c = utf8[i]
+            guard c == UInt8(ascii: "\\") else { out.append(c); i += 1; continue }
+            if i + 1 < utf8.count, utf8[i + 1] == UInt8(ascii: "\\") {
+                out.append(c)
+                i += 2
+                continue
+            }
+            // \ooo: three octal digits.
+            guard i + 3 < utf8.count else { throw decodingError(text, as: "bytea") }
+            var value = 0
+            for c in utf8[(i + 1)...(i + 3)] {
+                guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "7") else { throw decodingError(text, as: "bytea") }
+                value = value * 8 + Int(c - UInt8(ascii: "0"))
+            }
+            guard value <= 255 else { throw decodingError(text, as: "bytea") }
+            out.append(UInt8(value))
+            i += 4
+        }
+        return out
+    }
+}
+
+// MARK: - Optional
+
+extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
+    /// The wrapped value's text. `Connection.query` checks for `nil` first and sends SQL `NULL`,
+    /// so the empty string returned for `nil` here is never sent.
+    public var postgresText: String { self?.postgresText ?? "" }
+}
+
+extension Optional: PostgresNullEncodable where Wrapped: PostgresEncodable {
+    var isPostgresNull: Bool {
+        switch self {
+        case .none: return true
+        // Nested optionals (`String??`) are NULL if any level is nil.
+        case .some(let wrapped): return (wrapped as? PostgresNullEncodable)?.isPostgresNull ?? false
+        }
+    }
+}
+
+extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
+    public init(postgresText: String) throws {
+        self = .some(try Wrapped(postgresText: postgresText))
+    }
+}
+
+extension Optional: PostgresNullDecodable where Wrapped: PostgresDecodable {
+    static var postgresNull: Optional<Wrapped> { .none }
+}
+
+// MARK: - Date (timestamptz)
+
+extension Date: PostgresEncodable, PostgresDecodable {
+    /// ISO 8601 in UTC with microseconds (`2026-11-25T08:28:02.123456Z`), the server's precision.
+    public var postgresText: String { PostgresTimestamp.format(self) }
+
+    /// Accepts `timestamptz` output in ISO DateStyle with any UTC offset, with or without
+    /// fractional seconds (`2026-11-25 08:28:02.123456+00`, `…08:28:02+05:30`), `timestamp`
+    /// (read as UTC), `date`, and `infinity` / `-infinity` (as `distantFuture` / `distantPast`).
+    public init(postgresText: String) throws {
+        guard let date = PostgresTimestamp.parse(postgresText) else {
+            throw decodingError(postgresText, as: "Date")
+        }
+        self = date
+    }
+}
+
+/// Hand-written calendar arithmetic: it is thread-safe and far cheaper than a DateFormatter,
+/// and timestamps are decoded on the hot path (every gallery row has one).
+enum PostgresTimestamp {
+    // Howard Hinnant's days-from-civil: proleptic Gregorian date to days since 1970-01-01.
+    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    // The inverse: days since 1970-01-01 to (year, month, day).
+    static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func format(_ date: Date) -> String {
+        let interval = date.timeIntervalSince1970
+        var seconds = Int(interval.rounded(.down))
+        var micros = Int(((interval - Double(seconds)) * 1_000_000).rounded())
+        if micros >= 1_000_000 { seconds += 1; micros -= 1_000_000 }
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondOfDay = seconds - days * 86400
+        let (year, month, day) = civilFromDays(days)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(micros, 6))Z"
+    }
+
+    static func parse(_ text: String) -> Date? {
+        if text == "infinity" { return .distantFuture }
+        if text == "-infinity" { return .distantPast }
+        let s = Array(text.utf8)
+        var i = 0
+
+        func number(_ count: Int) -> Int? {
+            guard i + count <= s.count else { return nil }
+            var value = 0
+            for _ in 0..<count {
+                let c = s[i]
+                guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(c - UInt8(ascii: "0"))
+                i += 1
+            }
+            return value
+        }
+        func expect(_ char: Character) -> Bool {
+            guard i < s.count, s[i] == char.asciiValue! else { return false }
+            i += 1
+            return true
+        }
+
+        // Years beyond 9999 print with more digits: take every digit before the dash.
+        var yearDigits = 0
+        while i + yearDigits < s.count, s[i + yearDigits] >= UInt8(ascii: "0"), s[i + yearDigits] <= UInt8(ascii: "9") {
+            yearDigits += 1
+        }
+        guard yearDigits >= 4, let year = number(yearDigits), expect("-"),
+              let month = number(2), expect("-"), let day = number(2),
+              (1...12).contains(month), (1...31).contains(day) else { return nil }
+
+        var seconds = 0
+        var fraction = 0.0
+        var offset = 0
+        if i < s.count, s[i] == UInt8(ascii: " ") || s[i] == UInt8(ascii: "T") {
+            i += 1
+            guard let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2),
+                  hour <= 24, minute <= 59, second <= 60 else { return nil }
+            seconds = hour * 3600 + minute * 60 + second
+            if i < s.count, s[i] == UInt8(ascii: ".") {
+                i += 1
+                // Sum the digits as an integer first: adding 0.1, 0.01, … would accumulate error.
+                var digits = 0
+                var divisor = 1.0
+                let start = i
+                while i < s.count, s[i] >= UInt8(ascii: "0"), s[i] <= UInt8(ascii: "9") {
+                    if i - start < 9 {
+                        digits = digits * 10 + Int(s[i] - UInt8(ascii: "0"))
+                        divisor *= 10
+                    }
+                    i += 1
+                }
+                guard i > start else { return nil }
+                fraction = Double(digits) / divisor
+            }
+            if i < s.count, s[i] == UInt8(ascii: "Z") {
+                i += 1
+            } else if i < s.count, s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-") {
+                let sign = s[i] == UInt8(ascii: "-") ? -1 : 1
+                i += 1
+                guard let hours = number(2) else { return nil }
+                var total = hours * 3600
+                if expect(":") {
+                    guard let minutes = number(2) else { return nil }
+                    total += minutes * 60
+                    if expect(":") {
+                        guard let secs = number(2) else { return nil }
+                        total += secs
+                    }
+                }
+                offset = sign * total
+            }
+        }
+        var bc = false
+        if i < s.count {
+            // Dates before year 1 print with a " BC" suffix.
+            guard Array(s[i...]) == Array(" BC".utf8) else { return nil }
+            bc = true
+            i = s.count
+        }
+        let astronomicalYear = bc ? 1 - year : year
+        let days = daysFromCivil(astronomicalYear, month, day)
+        let whole = days * 86400 + seconds - offset
+        return Date(timeIntervalSince1970: Double(whole) + fraction)
+    }
+}

@@ -1,0 +1,104 @@
+// Read access to a statement's result: a collection of rows whose columns decode to Swift types.
+
+import CLibPQ
+
+/// Owns a libpq result and frees it when the last `Rows` or `Row` referring to it goes away.
+final class ResultStorage {
+    let result: OpaquePointer
+
+    init(_ result: OpaquePointer) {
+        self.result = result
+    }
+
+    deinit {
+        PQclear(result)
+    }
+}
+
+/// The result of `Connection.query`: its rows (possibly none), column names and affected-row count.
+///
+/// Values are read straight out of libpq's result buffer when asked for, so selecting a column
+/// you never read costs nothing. A `Rows` stays valid after the connection runs other statements.
+public struct Rows: RandomAccessCollection {
+    let storage: ResultStorage
+
+    /// Column names, in the order of the select list.
+    public let columns: [String]
+
+    /// Rows inserted, updated, deleted, selected, … as the server reported them (`PQcmdTuples`);
+    /// 0 for statements that report no count.
+    public let affectedRows: Int
+
+    /// Number of rows returned.
+    public let count: Int
+
+    init(_ result: OpaquePointer) {
+        storage = ResultStorage(result)
+        let fields = Int(PQnfields(result))
+        columns = (0..<fields).map { String(cString: PQfname(result, Int32($0))) }
+        affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
+        count = Int(PQntuples(result))
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(position: Int) -> Row {
+        precondition(position >= 0 && position < count, "row index \(position) out of range 0..<\(count)")
+        return Row(rows: self, index: position)
+    }
+}
+
+/// One row of a `Rows` result.
+public struct Row {
+    let rows: Rows
+    /// This row's position in its result.
+    public let index: Int
+
+    /// Column names, in the order of the select list.
+    public var columns: [String] { rows.columns }
+
+    /// Decodes the named column. `NULL` decodes as `nil` when `T` is an `Optional`, and throws a
+    /// `.decoding` error otherwise, as does a missing column or malformed text.
+    public func get<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+        // A linear scan beats hashing for the handful of columns a query selects.
+        guard let position = rows.columns.firstIndex(of: column) else {
+            throw PostgresError(kind: .decoding, message: "no column named \"\(column)\" in the result (columns: \(rows.columns.joined(separator: ", ")))")
+        }
+        return try decode(position, name: column, as: type)
+    }
+
+    /// Decodes the column at `column` (0-based, in select-list order). Same rules as `get(_:as:)` by name.
+    public func get<T: PostgresDecodable>(_ column: Int, as type: T.Type = T.self) throws -> T {
+        guard column >= 0 && column < rows.columns.count else {
+            throw PostgresError(kind: .decoding, message: "column index \(column) out of range 0..<\(rows.columns.count)")
+        }
+        return try decode(column, name: rows.columns[column], as: type)
+    }
+
+    /// Whether the named column is SQL `NULL` in this row (false if there is no such column).
+    public func isNull(_ column: String) -> Bool {
+        guard let position = rows.columns.firstIndex(of: column) else { return false }
+        return PQgetisnull(rows.storage.result, Int32(index), Int32(position)) == 1
+    }
+
+    private func decode<T: PostgresDecodable>(_ position: Int, name: String, as type: T.Type) throws -> T {
+        let result = rows.storage.result
+        let row = Int32(index), col = Int32(position)
+        if PQgetisnull(result, row, col) == 1 {
+            if let nullable = T.self as? PostgresNullDecodable.Type, let value = nullable.postgresNull as? T {
+                return value
+            }
+            throw PostgresError(kind: .decoding, message: "column \"\(name)\" is NULL; decode it as \(T.self)? to accept NULL")
+        }
+        let length = Int(PQgetlength(result, row, col))
+        let text = PQgetvalue(result, row, col).withMemoryRebound(to: UInt8.self, capacity: length) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+        }
+        do {
+            return try T(postgresText: text)
+        } catch let error as PostgresError {
+            throw PostgresError(kind: .decoding, message: "column \"\(name)\": \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,90 @@
+// How a Request is built from FastCGI params, and how form data is decoded.
+
+@testable import FastCGI
+import XCTest
+
+final class RequestTests: XCTestCase {
+    func testSplitsPathFromQueryAndNamesHeaders() {
+        let request = Request(params: [
+            "REQUEST_METHOD": "post", "REQUEST_URI": "/generations/42?tab=info", "QUERY_STRING": "tab=info",
+            "HTTP_USER_AGENT": "curl/8", "HTTP_X_CSRF_TOKEN": "abc", "CONTENT_TYPE": "application/json; charset=utf-8",
+            "CONTENT_LENGTH": "2",
+        ], body: Array("{}".utf8))
+        XCTAssertEqual(request.method, "POST")
+        XCTAssertEqual(request.path, "/generations/42")
+        XCTAssertEqual(request.queryString, "tab=info")
+        XCTAssertEqual(request.header("User-Agent"), "curl/8")
+        XCTAssertEqual(request.header("x-csrf-token"), "abc")
+        XCTAssertEqual(request.contentType, "application/json")
+        XCTAssertEqual(request.header("content-length"), "2")
+    }
+
+    func testEmptyContentParamsFromNginxAreNotHeaders() {
+        let request = Request(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/", "CONTENT_TYPE": "", "CONTENT_LENGTH": ""])
+        XCTAssertNil(request.header("content-type"))
+        XCTAssertNil(request.header("content-length"))
+        XCTAssertEqual(request.contentType, "")
+    }
+
+    func testParsesCookiesFirstOccurrenceWins() {
+        let request = Request(params: ["HTTP_COOKIE": "session=abc; theme=dark;session=evil; broken"])
+        XCTAssertEqual(request.cookies, ["session": "abc", "theme": "dark"])
+    }
+
+    func testDetectsHTTPS() {
+        XCTAssertTrue(Request(params: ["HTTPS": "on"]).isHTTPS)
+        XCTAssertFalse(Request(params: ["REQUEST_SCHEME": "http"]).isHTTPS)
+    }
+
+    func testDecodesFormBodyWithPlusPercentAndRepeatedNames() throws {
+        let request = Request(params: ["CONTENT_TYPE": "application/x-www-form-urlencoded"],
+                              body: Array("prompt=a+red%20fox%21&tag=x&tag=y&empty=&flag".utf8))
+        let form = try request.form()
+        XCTAssertEqual(form["prompt"], "a red fox!")
+        XCTAssertEqual(form.all("tag"), ["x", "y"])
+        XCTAssertEqual(form["empty"], "")
+        XCTAssertEqual(form["flag"], "")
+        XCTAssertNil(form["missing"])
+    }
+
+    func testDecodesUTF8Form() throws {
+        let form = try FormData(urlEncoded: Array("q=%E2%9C%93+caf%C3%A9".utf8))
+        XCTAssertEqual(form["q"], "✓ café")
+    }
+
+    func testRejectsMalformedPercentEncoding() {
+        for bad in ["a=%", "a=%4", "a=%zz", "%G1=b"] {
+            XCTAssertThrowsError(try FormData(urlEncoded: Array(bad.utf8)), bad) { error in
+                XCTAssertEqual(error as? FormError, .malformedPercentEncoding)
+            }
+        }
+    }
+
+    func testRejectsInvalidUTF8() {
+        XCTAssertThrowsError(try FormData(urlEncoded: Array("a=%C3%28".utf8))) { error in
+            XCTAssertEqual(error as? FormError, .invalidUTF8)
+        }
+    }
+
+    func testFormRequiresFormContentType() {
+        let request = Request(params: ["CONTENT_TYPE": "application/json"], body: Array("a=b".utf8))
+        XCTAssertThrowsError(try request.form()) { error in
+            XCTAssertEqual(error as? FormError, .unsupportedContentType("application/json"))
+        }
+    }
+
+    func testResponseHeadStripsHeaderInjection() {
+        let response = Response(status: 303, headers: [("Location", "/x\r\nSet-Cookie: evil=1")], body: [])
+        let head = String(decoding: response.cgiHead(), as: UTF8.self)
+        XCTAssertEqual(head, "Status: 303 See Other\r\nLocation: /xSet-Cookie: evil=1\r\nContent-Length: 0\r\n\r\n")
+    }
+
+    func testResponseKeepsRepeatedHeaders() {
+        var response = Response(status: 200, contentType: "text/plain", body: "hi")
+        response.addHeader("Set-Cookie", "a=1")
+        response.addHeader("Set-Cookie", "b=2")
+        let head = String(decoding: response.cgiHead(), as: UTF8.self)
+        XCTAssertTrue(head.contains("Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n"))
+        XCTAssertTrue(head.contains("Content-Length: 2\r\n"))
+    }
+}

@@ -1,0 +1,144 @@
+// The threaded server over a real unix socket, driven by a FastCGI client as nginx would.
+
+@testable import FastCGI
+import Foundation
+import Logging
+import XCTest
+
+/// Echoes what it received; `/slow` takes a while, to test graceful stops.
+private struct EchoResponder: Responder {
+    func respond(to request: Request) -> Response {
+        if request.path == "/slow" { usleep(400_000) }
+        let text = "\(request.method) \(request.path) q=\(request.queryString) ua=\(request.header("user-agent") ?? "-") body=\(String(decoding: request.body, as: UTF8.self))"
+        var response = Response(status: request.path == "/missing" ? 404 : 200, contentType: "text/plain", body: text)
+        response.addHeader("Set-Cookie", "a=1")
+        response.addHeader("Set-Cookie", "b=2")
+        return response
+    }
+}
+
+private final class ReplyBox: @unchecked Sendable {
+    var reply: FastCGIClient.Reply?
+}
+
+final class ServerTests: XCTestCase {
+    private var directory = ""
+    private var socketPath = ""
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "fcgi-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        socketPath = directory + "/s.sock"
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Starts a server on a background thread; returns it and a semaphore signalled when run() returns.
+    private func startServer(maxRequests: Int = 0, maxBody: Int = 1024) throws -> (FastCGIServer, DispatchSemaphore) {
+        let fd = try Listener.open(socketPath)
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let server = FastCGIServer(listenFD: fd, configuration: ServerConfiguration(
+            threads: 4, maxRequests: maxRequests, maxBodyBytes: maxBody, accessLog: false),
+            logger: logger, makeResponder: { EchoResponder() })
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            server.run()
+            close(fd)
+            finished.signal()
+        }
+        return (server, finished)
+    }
+
+    private func params(_ method: String, _ uri: String, _ extra: [String: String] = [:]) -> [String: String] {
+        var params = ["REQUEST_METHOD": method, "REQUEST_URI": uri, "CONTENT_LENGTH": "", "CONTENT_TYPE": ""]
+        if let question = uri.firstIndex(of: "?") { params["QUERY_STRING"] = String(uri[uri.index(after: question)...]) }
+        params.merge(extra) { $1 }
+        return params
+    }
+
+    func testServesRequestsWithParamsHeadersAndBody() throws {
+        let (server, finished) = try startServer()
+        let client = FastCGIClient(socketPath: socketPath)
+        let get = try client.send(params: params("GET", "/hello?x=1", ["HTTP_USER_AGENT": "tester"]))
+        XCTAssertEqual(get.status, 200)
+        XCTAssertEqual(get.body, "GET /hello q=x=1 ua=tester body=")
+        XCTAssertEqual(get.headers["content-length"], String(get.body.utf8.count))
+
+        let body = Array("name=pictor".utf8)
+        let post = try client.send(params: params("POST", "/form", ["CONTENT_LENGTH": "\(body.count)"]), body: body, chunk: 3)
+        XCTAssertEqual(post.body, "POST /form q= ua=- body=name=pictor")
+
+        let missing = try client.send(params: params("GET", "/missing"))
+        XCTAssertEqual(missing.status, 404)
+        server.stop(reason: "test")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
+    func testOversizeBodyGets413AndServerCarriesOn() throws {
+        let (server, finished) = try startServer(maxBody: 1024)
+        let client = FastCGIClient(socketPath: socketPath)
+        let big = [UInt8](repeating: 65, count: 5000)
+        let reply = try client.send(params: params("POST", "/upload", ["CONTENT_LENGTH": "5000"]), body: big)
+        XCTAssertEqual(reply.status, 413)
+        XCTAssertEqual(try client.send(params: params("GET", "/after")).status, 200)
+        server.stop(reason: "test")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
+    func testMalformedContentLengthGets400() throws {
+        let (server, finished) = try startServer()
+        let reply = try FastCGIClient(socketPath: socketPath).send(params: params("POST", "/x", ["CONTENT_LENGTH": "ten"]))
+        XCTAssertEqual(reply.status, 400)
+        server.stop(reason: "test")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
+    func testGarbageOnTheSocketDoesNotHurtTheServer() throws {
+        let (server, finished) = try startServer()
+        let client = FastCGIClient(socketPath: socketPath)
+        _ = try client.sendRaw(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        _ = try client.sendRaw([1, 1, 0, 1, 0, 8, 0])       // truncated record
+        _ = try client.sendRaw([9, 9, 9, 9, 9, 9, 9, 9, 9])  // wrong protocol version
+        XCTAssertEqual(try client.send(params: params("GET", "/still-alive")).status, 200)
+        server.stop(reason: "test")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
+    func testGracefulStopFinishesRequestsInFlight() throws {
+        let (server, finished) = try startServer()
+        let client = FastCGIClient(socketPath: socketPath)
+        let slowParams = params("GET", "/slow")
+        let group = DispatchGroup()
+        let box = ReplyBox()
+        DispatchQueue.global().async(group: group) { box.reply = try? client.send(params: slowParams) }
+        usleep(100_000)
+        server.stop(reason: "test")
+        XCTAssertEqual(group.wait(timeout: .now() + 5), .success)
+        XCTAssertEqual(box.reply?.status, 200)
+        XCTAssertEqual(box.reply?.body, "GET /slow q= ua=- body=")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
+    func testStopsByItselfAfterMaxRequests() throws {
+        let (_, finished) = try startServer(maxRequests: 3)
+        let client = FastCGIClient(socketPath: socketPath)
+        for _ in 0..<3 { XCTAssertEqual(try client.send(params: params("GET", "/")).status, 200) }
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
+    func testListenerRefusesASocketInUse() throws {
+        let (server, finished) = try startServer()
+        XCTAssertThrowsError(try Listener.open(socketPath))
+        server.stop(reason: "test")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
+    func testDescribesWorkerExits() {
+        XCTAssertEqual(Supervisor.describeExit(0), "exit 0")
+        XCTAssertEqual(Supervisor.describeExit(3 << 8), "exit 3")
+        XCTAssertEqual(Supervisor.describeExit(9), "SIGKILL")
+    }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Renders Pictor's nginx config from nginx/site.conf.in (and, with --dev-state, the whole
+# foreground nginx.conf from nginx/dev.conf.in that `make run` and the tests use).
+#
+#   scripts/nginx-site.sh --socket /run/pictor/pictor.sock --media /var/lib/pictor/media \
+#       --listen 80 --server-name pictor.example.com > /etc/nginx/sites-available/pictor
+#   scripts/nginx-site.sh --dev-state var/dev --socket … --media … --listen 127.0.0.1:8080
+#       (writes var/dev/nginx.conf and var/dev/pictor-site.conf)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+socket=/run/pictor/pictor.sock
+media=/var/lib/pictor/media
+listen=80
+server_name=_
+client_max_body=12m
+keep_conn=off
+state=
+nginx_workers=1
+access_log=off
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --socket) socket=$2; shift 2 ;;
+    --media) media=$2; shift 2 ;;
+    --listen) listen=$2; shift 2 ;;
+    --server-name) server_name=$2; shift 2 ;;
+    --client-max-body) client_max_body=$2; shift 2 ;;
+    --keep-conn) keep_conn=$2; shift 2 ;;
+    --dev-state) state=$2; shift 2 ;;
+    --nginx-workers) nginx_workers=$2; shift 2 ;;
+    --access-log) access_log=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "nginx-site.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+render_site() {
+  local keep_filter='/#KEEPCONN/d'
+  [ "$keep_conn" = on ] && keep_filter='s/#KEEPCONN //'
+  sed -e "s|@SOCKET@|$socket|g" -e "s|@MEDIA@|$media|g" -e "s|@LISTEN@|$listen|g" \
+      -e "s|@SERVER_NAME@|$server_name|g" -e "s|@ROOT@|$root|g" \
+      -e "s|@CLIENT_MAX_BODY@|$client_max_body|g" -e "$keep_filter" "$root/nginx/site.conf.in"
+}
+
+if [ -z "$state" ]; then
+  render_site
+  exit 0
+fi
+
+state=$(mkdir -p "$state" && cd "$state" && pwd)
+mkdir -p "$state/nginx-temp"
+render_site > "$state/pictor-site.conf"
+# nginx started by root runs its workers as `nobody`, who may not be able to read a checkout
+# under /root; in this private dev setup they run as the user who started it.
+user_line=""
+[ "$(id -u)" -eq 0 ] && user_line="user root;"
+sed -e "s|@STATE@|$state|g" -e "s|@NGINX_WORKERS@|$nginx_workers|g" -e "s|@USER_LINE@|$user_line|g" \
+    -e "s|@ACCESS_LOG@|$access_log|g" "$root/nginx/dev.conf.in" > "$state/nginx.conf"
+echo "$state/nginx.conf"
