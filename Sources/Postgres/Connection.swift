@@ -96,6 +96,7 @@ public final class Connection {
     /// so a failing inner call undoes only its own work.
     ///
     /// A `.connectionLost` error from COMMIT means the outcome is unknown.
+    @discardableResult
     public func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
         if transactionDepth > 0 {
             return try savepoint(body)
@@ -313,6 +314,11 @@ public final class Connection {
         }
         if message.isEmpty {
             message = errorMessage(conn)
+        }
+        if lost, let firstLine = message.split(separator: "\n").first {
+            // libpq follows "server closed the connection unexpectedly" with two lines of
+            // speculation about why; the first line is the fact.
+            message = String(firstLine)
         }
         return PostgresError(kind: lost ? .connectionLost : .query, sqlState: field("C"), message: message,
                              detail: field("D"), constraint: field("n"))

@@ -1,0 +1,126 @@
+// Pages, static files, errors and limits, through nginx as a browser sees them.
+
+import Foundation
+import HTTPClient
+import TestSupport
+import XCTest
+
+final class PagesTests: XCTestCase {
+    static var stack: PictorStack!
+    let client = HTTPClient(connectTimeout: 2, timeout: 10)
+
+    override class func setUp() {
+        stack = try! PictorStack()
+    }
+
+    override class func tearDown() {
+        stack.stop()
+        stack = nil
+    }
+
+    private var base: String { Self.stack.baseURL }
+
+    func testLandingPageRendersWithSecurityHeaders() throws {
+        let response = try client.get(base + "/")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("content-type"), "text/html; charset=utf-8")
+        XCTAssertTrue(response.text.contains("<!doctype html>") || response.text.contains("<!DOCTYPE html>"))
+        XCTAssertTrue(response.text.contains("Pictor"))
+        XCTAssertTrue(response.text.contains("50"), "the free credits are on the landing page")
+        XCTAssertTrue(response.text.contains("/static/pictor.css"))
+        let csp = try XCTUnwrap(response.header("content-security-policy"))
+        XCTAssertTrue(csp.contains("script-src 'self'"))
+        XCTAssertTrue(csp.contains("frame-ancestors 'none'"))
+        XCTAssertEqual(response.headers(named: "x-content-type-options"), ["nosniff"])
+        XCTAssertEqual(response.header("referrer-policy"), "strict-origin-when-cross-origin")
+        XCTAssertNil(response.header("x-powered-by"))
+    }
+
+    func testLegalPagesRender() throws {
+        let privacy = try client.get(base + "/privacy")
+        XCTAssertEqual(privacy.status, 200)
+        XCTAssertTrue(privacy.text.contains("Privacy"))
+        XCTAssertTrue(privacy.text.contains("Stripe"))
+        let terms = try client.get(base + "/terms")
+        XCTAssertEqual(terms.status, 200)
+        XCTAssertTrue(terms.text.contains("Terms"))
+    }
+
+    func testHeadRequestGetsHeadersOnly() throws {
+        let response = try client.send(HTTPRequest(method: "HEAD", url: base + "/"))
+        XCTAssertEqual(response.status, 200)
+        XCTAssertTrue(response.body.isEmpty)
+    }
+
+    func testStaticFilesComeFromNginxWithImmutableCaching() throws {
+        let response = try client.get(base + "/static/pictor.css")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("content-type"), "text/css")
+        XCTAssertEqual(response.header("cache-control"), "public, max-age=31536000, immutable")
+        let css = try String(contentsOfFile: PictorStack.root + "/public/pictor.css", encoding: .utf8)
+        XCTAssertEqual(response.text, css)
+    }
+
+    func testUnknownPathGetsTheStyled404Page() throws {
+        let response = try client.get(base + "/no/such/page")
+        XCTAssertEqual(response.status, 404)
+        XCTAssertEqual(response.header("content-type"), "text/html; charset=utf-8")
+        XCTAssertTrue(response.text.contains("Page not found"))
+        XCTAssertTrue(response.text.contains("/static/pictor.css"), "the 404 uses the site layout")
+    }
+
+    func testUnknownAPIPathGetsTheJSONErrorEnvelope() throws {
+        let response = try client.get(base + "/api/v1/nothing-here")
+        XCTAssertEqual(response.status, 404)
+        XCTAssertEqual(response.header("content-type"), "application/json")
+        let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: String]]
+        XCTAssertEqual(json?["error"]?["code"], "not_found")
+        XCTAssertNotNil(json?["error"]?["message"])
+    }
+
+    func testWrongMethodGets405WithAllow() throws {
+        let response = try client.send(HTTPRequest(method: "DELETE", url: base + "/privacy"))
+        XCTAssertEqual(response.status, 405)
+        XCTAssertEqual(response.header("allow"), "GET")
+    }
+
+    func testHealthzReportsTheDatabase() throws {
+        let response = try client.get(base + "/healthz")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.text, #"{"database":"ok","status":"ok"}"#)
+        XCTAssertEqual(response.header("cache-control"), "no-store")
+    }
+
+    func testBodyOverTheAppLimitGets413FromTheApp() throws {
+        let body = [UInt8](repeating: UInt8(ascii: "a"), count: 1_500_000)   // app limit 1 MiB, nginx 2 MiB
+        let response = try client.send(HTTPRequest(method: "POST", url: base + "/api/v1/anything",
+                                                   headers: [("Content-Type", "application/json")], body: body))
+        XCTAssertEqual(response.status, 413)
+        XCTAssertTrue(response.text.contains(#""code":"payload_too_large""#))
+        XCTAssertEqual(try client.get(base + "/healthz").status, 200, "the connection and pool carry on")
+    }
+
+    func testBodyOverTheNginxLimitGets413FromNginx() throws {
+        let body = [UInt8](repeating: UInt8(ascii: "a"), count: 3_000_000)
+        let response = try client.send(HTTPRequest(method: "POST", url: base + "/", headers: [("Content-Type", "text/plain")], body: body))
+        XCTAssertEqual(response.status, 413)
+        XCTAssertTrue(response.text.contains("too large"))
+    }
+
+    func testManySequentialRequestsOverOneKeptAliveConnection() throws {
+        var newConnections = 0
+        for index in 0..<500 {
+            let response = try client.get(base + (index % 2 == 0 ? "/" : "/healthz"))
+            XCTAssertEqual(response.status, 200)
+            if index > 0 { newConnections += response.newConnections }
+        }
+        XCTAssertEqual(newConnections, 0, "every request after the first reused the connection")
+    }
+
+    func testEveryRequestIsLoggedWithStatusAndDuration() throws {
+        _ = try client.get(base + "/terms?from=log-test")
+        try Self.stack.waitFor("the access log line") {
+            Self.stack.pictorLog().range(of: #"GET /terms 200 [0-9.]+ms"#, options: .regularExpression) != nil
+        }
+    }
+}

@@ -1,0 +1,138 @@
+// The process manager under faults: killed workers, reloads under load, PostgreSQL restarts.
+
+import Foundation
+import HTTPClient
+import TestSupport
+import XCTest
+
+/// Sends requests from several threads until told to stop, counting what came back.
+final class LoadGenerator: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statuses: [Int: Int] = [:]
+    private var errors: [String] = []
+    private var running = true
+    private let group = DispatchGroup()
+
+    init(url: String, threads: Int) {
+        for _ in 0..<threads {
+            DispatchQueue.global().async(group: group) { [self] in
+                let client = HTTPClient(connectTimeout: 2, timeout: 15)
+                while isRunning {
+                    do {
+                        let status = try client.get(url).status
+                        lock.withLock { statuses[status, default: 0] += 1 }
+                    } catch {
+                        lock.withLock { errors.append("\(error)") }
+                    }
+                }
+            }
+        }
+    }
+
+    private var isRunning: Bool { lock.withLock { running } }
+
+    /// Stops and returns (status counts, transport errors).
+    func finish() -> ([Int: Int], [String]) {
+        lock.withLock { running = false }
+        group.wait()
+        return lock.withLock { (statuses, errors) }
+    }
+}
+
+class PoolTestCase: XCTestCase {
+    var keepConn: Bool { false }
+    var stack: PictorStack!
+    let client = HTTPClient(connectTimeout: 2, timeout: 10)
+
+    override func setUpWithError() throws {
+        stack = try PictorStack(keepConn: keepConn)
+    }
+
+    override func tearDown() {
+        stack.stop()
+        stack = nil
+    }
+
+    func testKilledWorkerIsReplacedAndRequestsKeepSucceeding() throws {
+        try stack.waitFor("two workers") { stack.workerPIDs().count == 2 }
+        let before = stack.workerPIDs()
+        kill(before[0], SIGKILL)
+        for _ in 0..<100 {
+            XCTAssertEqual(try client.get(stack.baseURL + "/").status, 200)
+        }
+        try stack.waitFor("a replacement worker") {
+            let now = stack.workerPIDs()
+            return now.count == 2 && !now.contains(before[0])
+        }
+        XCTAssertTrue(stack.pictorLog().contains("worker \(before[0]) died (SIGKILL)"))
+        XCTAssertEqual(try client.get(stack.baseURL + "/healthz").status, 200)
+    }
+
+    func testReloadUnderLoadLosesNoRequest() throws {
+        try stack.waitFor("two workers") { stack.workerPIDs().count == 2 }
+        let original = Set(stack.workerPIDs())
+        let load = LoadGenerator(url: stack.baseURL + "/", threads: 4)
+        usleep(300_000)
+        for _ in 0..<3 {
+            stack.signalMaster(SIGHUP)
+            usleep(400_000)
+        }
+        usleep(300_000)
+        let (statuses, errors) = load.finish()
+        XCTAssertEqual(errors, [])
+        XCTAssertEqual(statuses.keys.sorted(), [200], "every request answered 200: \(statuses)")
+        XCTAssertGreaterThan(statuses[200] ?? 0, 100)
+        try stack.waitFor("old workers drained") {
+            let now = stack.workerPIDs()
+            return now.count == 2 && original.isDisjoint(with: now)
+        }
+    }
+
+    func testGracefulStopOnSIGTERM() throws {
+        let master = stack.masterPID
+        stack.signalMaster(SIGTERM)
+        try stack.waitFor("the master to exit") { stack.serveExitStatus != nil }
+        XCTAssertEqual(stack.serveExitStatus, 0)
+        XCTAssertTrue(stack.pictorLog().contains("master \(master) stopped"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stack.socketPath), "the socket file is removed")
+    }
+}
+
+final class PoolTests: PoolTestCase {
+    func testHealthzRecoversAfterPostgresRestartsWithoutRestartingPictor() throws {
+        let master = stack.masterPID
+        XCTAssertEqual(try client.get(stack.baseURL + "/healthz").status, 200)
+        try PostgresServer.shared.stop()
+        let down = try client.get(stack.baseURL + "/healthz")
+        XCTAssertEqual(down.status, 503)
+        XCTAssertEqual(down.text, #"{"database":"unreachable","status":"unavailable"}"#)
+        XCTAssertEqual(try client.get(stack.baseURL + "/").status, 200, "pages without the database still work")
+        try PostgresServer.shared.start()
+        try stack.waitFor("healthz to recover") {
+            (try? client.get(stack.baseURL + "/healthz").status) == 200
+        }
+        // Every thread's connection reconnects: a burst of requests all succeed.
+        for _ in 0..<40 {
+            XCTAssertEqual(try client.get(stack.baseURL + "/healthz").status, 200)
+        }
+        XCTAssertEqual(stack.masterPID, master)
+        XCTAssertNil(stack.serveExitStatus)
+    }
+
+    func testWorkersAreRecycledAfterMaxRequests() throws {
+        stack.stop()
+        stack = try PictorStack(settings: ["server.max_requests": "20"], workers: 1)
+        try stack.waitFor("one worker") { stack.workerPIDs().count == 1 }
+        let first = stack.workerPIDs()
+        for _ in 0..<60 {
+            XCTAssertEqual(try client.get(stack.baseURL + "/").status, 200)
+        }
+        try stack.waitFor("a recycled worker") { stack.workerPIDs().count == 1 && stack.workerPIDs() != first }
+        XCTAssertTrue(stack.pictorLog().contains("recycled"))
+    }
+}
+
+/// The same pool behaviours with nginx keeping FastCGI connections open (fastcgi_keep_conn on).
+final class KeepConnPoolTests: PoolTestCase {
+    override var keepConn: Bool { true }
+}

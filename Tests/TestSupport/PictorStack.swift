@@ -1,0 +1,140 @@
+// A whole Pictor for end-to-end tests: its own database, `pictor serve` and nginx on a free port.
+
+import Foundation
+import HTTPClient
+
+/// Starts PostgreSQL (shared per test process, fresh database per stack), migrates, runs the
+/// real `pictor serve` pool and nginx with the shipped config, and stops them again.
+public final class PictorStack {
+    /// The repository root, found from this file's path.
+    public static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The `pictor` binary: $PICTOR_BIN, else the debug build.
+    public static let binary = ProcessInfo.processInfo.environment["PICTOR_BIN"] ?? root + "/.build/debug/pictor"
+
+    public let state: String
+    public let baseURL: String
+    public let databaseURL: String
+    public let configPath: String
+    public let socketPath: String
+    private var serve: Process?
+    private var nginx: Process?
+
+    /// - Parameters:
+    ///   - settings: extra `section.key = value` lines for the config file.
+    ///   - keepConn: render nginx with `fastcgi_keep_conn on` and an upstream keepalive pool.
+    public init(settings: [String: String] = [:], keepConn: Bool = false, workers: Int = 2) throws {
+        let postgres = try PostgresServer.shared
+        databaseURL = postgres.conninfo(database: try postgres.createDatabase(prefix: "e2e"))
+        state = NSTemporaryDirectory() + "pictor-e2e-" + UUID().uuidString.prefix(8).lowercased()
+        socketPath = state + "/run/pictor.sock"
+        let port = freePort()
+        baseURL = "http://127.0.0.1:\(port)"
+        for directory in ["run", "media/public", "media/private"] {
+            try FileManager.default.createDirectory(atPath: state + "/" + directory, withIntermediateDirectories: true)
+        }
+        configPath = state + "/pictor.conf"
+        try writeConfig(settings: settings, workers: workers)
+
+        _ = try runCommand(Self.binary, ["migrate", "--config", configPath])
+        serve = try start(Self.binary, ["serve", "--config", configPath], log: "pictor.log")
+        try waitFor("the FastCGI socket") { FileManager.default.fileExists(atPath: self.socketPath) }
+
+        let nginxConf = try runCommand(Self.root + "/scripts/nginx-site.sh", [
+            "--dev-state", state, "--socket", socketPath, "--media", state + "/media",
+            "--listen", "127.0.0.1:\(port)", "--client-max-body", "2m", "--keep-conn", keepConn ? "on" : "off",
+        ]).trimmingCharacters(in: .whitespacesAndNewlines)
+        nginx = try start("/usr/sbin/nginx", ["-p", state, "-c", nginxConf], log: "nginx.out")
+        let client = HTTPClient(connectTimeout: 1, timeout: 5)
+        try waitFor("Pictor to answer through nginx") {
+            (try? client.get(self.baseURL + "/healthz").status) == 200
+        }
+    }
+
+    deinit { stop() }
+
+    private func writeConfig(settings: [String: String], workers: Int) throws {
+        var values = [
+            "server.listen": socketPath, "server.listen_mode": "0666", "server.workers": "\(workers)",
+            "server.threads": "4", "server.max_body_bytes": "1048576", "server.graceful_timeout": "10",
+            "database.url": databaseURL, "paths.templates": Self.root + "/templates",
+            "paths.migrations": Self.root + "/sql", "paths.media": state + "/media",
+            "site.public_url": baseURL,
+        ]
+        values.merge(settings) { $1 }
+        var sections: [String: [String]] = [:]
+        for (key, value) in values {
+            let parts = key.split(separator: ".", maxSplits: 1)
+            sections[String(parts[0]), default: []].append("\(parts[1]) = \(value)")
+        }
+        let text = sections.keys.sorted().map { "[\($0)]\n" + sections[$0]!.sorted().joined(separator: "\n") }
+            .joined(separator: "\n\n")
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    private func start(_ path: String, _ arguments: [String], log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
+        FileManager.default.createFile(atPath: state + "/" + log, contents: nil)
+        let output = FileHandle(forWritingAtPath: state + "/" + log)
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        return process
+    }
+
+    /// Polls `condition` for up to `seconds`.
+    public func waitFor(_ what: String, seconds: Double = 15, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return }
+            usleep(50_000)
+        }
+        throw CommandError(command: ["wait for \(what)"], status: -1, output: pictorLog())
+    }
+
+    /// The master's process id.
+    public var masterPID: Int32 { serve?.processIdentifier ?? 0 }
+
+    /// The current worker processes of the master (children by /proc).
+    public func workerPIDs() -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            return fields.count > 1 && fields[0] != "Z" && Int32(fields[1]) == masterPID
+        }.sorted()
+    }
+
+    /// Sends a signal to the master.
+    public func signalMaster(_ signal: Int32) { kill(masterPID, signal) }
+
+    /// What `pictor serve` logged so far.
+    public func pictorLog() -> String {
+        (try? String(contentsOfFile: state + "/pictor.log", encoding: .utf8)) ?? ""
+    }
+
+    /// Stops nginx and the pool (gracefully: SIGTERM / SIGQUIT) and removes the state directory.
+    public func stop() {
+        if let nginx, nginx.isRunning { nginx.terminate(); nginx.waitUntilExit() }
+        if let serve, serve.isRunning { serve.terminate(); serve.waitUntilExit() }
+        nginx = nil
+        serve = nil
+        if ProcessInfo.processInfo.environment["PICTOR_KEEP_TEST_STATE"] == nil {
+            try? FileManager.default.removeItem(atPath: state)
+        }
+    }
+
+    /// Whether `pictor serve` exited, and with what status.
+    public var serveExitStatus: Int32? {
+        guard let serve, !serve.isRunning else { return nil }
+        return serve.terminationStatus
+    }
+}
