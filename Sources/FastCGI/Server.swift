@@ -72,9 +72,12 @@ public final class FastCGIServer: @unchecked Sendable {
     /// Runs the threads and blocks until a stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT),
     /// `stop()`, or `maxRequests`; returns once every in-flight request has finished.
     public func run() {
-        FCGX_Init()
-        signal(SIGPIPE, SIG_IGN)  // a client gone mid-write is an error to handle, not a reason to die
         Signals.block(Signals.control + [Signals.wake])
+        FCGX_Init()
+        // libfcgi installs a SIGTERM handler that only sets its own shutdown flag (and then makes
+        // every accept fail); stop requests are taken by sigwait below instead.
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGPIPE, SIG_IGN)  // a client gone mid-write is an error to handle, not a reason to die
         Signals.installWakeHandler()
         startSignalWatcher()
 

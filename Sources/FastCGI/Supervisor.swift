@@ -90,11 +90,13 @@ public final class Supervisor {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // The child starts with nothing blocked and default dispositions, in its own process
-        // group so a terminal's Ctrl-C reaches the master only and the master orders the stop.
-        var emptyMask = Signals.set([])
+        // The child starts with the stop/reload signals already blocked, so no thread it
+        // creates can take one before the server's sigwait does; with default dispositions;
+        // in its own process group, so a terminal's Ctrl-C reaches the master only and the
+        // master orders the stop.
+        var workerMask = Signals.set(Signals.control + [Signals.wake])
         var defaults = Signals.set(Signals.control + [SIGCHLD, SIGPIPE, Signals.wake])
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &workerMask)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))

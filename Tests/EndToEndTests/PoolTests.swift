@@ -39,6 +39,8 @@ final class LoadGenerator: @unchecked Sendable {
     }
 }
 
+/// The pool scenarios, run by PoolTests (nginx opens a FastCGI connection per request, the
+/// default) and KeepConnPoolTests (nginx keeps FastCGI connections open).
 class PoolTestCase: XCTestCase {
     var keepConn: Bool { false }
     var stack: PictorStack!
@@ -53,7 +55,7 @@ class PoolTestCase: XCTestCase {
         stack = nil
     }
 
-    func testKilledWorkerIsReplacedAndRequestsKeepSucceeding() throws {
+    func killedWorkerIsReplacedAndRequestsKeepSucceeding() throws {
         try stack.waitFor("two workers") { stack.workerPIDs().count == 2 }
         let before = stack.workerPIDs()
         kill(before[0], SIGKILL)
@@ -68,7 +70,7 @@ class PoolTestCase: XCTestCase {
         XCTAssertEqual(try client.get(stack.baseURL + "/healthz").status, 200)
     }
 
-    func testReloadUnderLoadLosesNoRequest() throws {
+    func reloadUnderLoadLosesNoRequest() throws {
         try stack.waitFor("two workers") { stack.workerPIDs().count == 2 }
         let original = Set(stack.workerPIDs())
         let load = LoadGenerator(url: stack.baseURL + "/", threads: 4)
@@ -88,7 +90,7 @@ class PoolTestCase: XCTestCase {
         }
     }
 
-    func testGracefulStopOnSIGTERM() throws {
+    func gracefulStopOnSIGTERM() throws {
         let master = stack.masterPID
         stack.signalMaster(SIGTERM)
         try stack.waitFor("the master to exit") { stack.serveExitStatus != nil }
@@ -99,6 +101,10 @@ class PoolTestCase: XCTestCase {
 }
 
 final class PoolTests: PoolTestCase {
+    func testKilledWorkerIsReplacedAndRequestsKeepSucceeding() throws { try killedWorkerIsReplacedAndRequestsKeepSucceeding() }
+    func testReloadUnderLoadLosesNoRequest() throws { try reloadUnderLoadLosesNoRequest() }
+    func testGracefulStopOnSIGTERM() throws { try gracefulStopOnSIGTERM() }
+
     func testHealthzRecoversAfterPostgresRestartsWithoutRestartingPictor() throws {
         let master = stack.masterPID
         XCTAssertEqual(try client.get(stack.baseURL + "/healthz").status, 200)
@@ -135,4 +141,16 @@ final class PoolTests: PoolTestCase {
 /// The same pool behaviours with nginx keeping FastCGI connections open (fastcgi_keep_conn on).
 final class KeepConnPoolTests: PoolTestCase {
     override var keepConn: Bool { true }
+
+    func testKilledWorkerIsReplacedAndRequestsKeepSucceeding() throws { try killedWorkerIsReplacedAndRequestsKeepSucceeding() }
+    func testReloadUnderLoadLosesNoRequest() throws { try reloadUnderLoadLosesNoRequest() }
+    func testGracefulStopOnSIGTERM() throws { try gracefulStopOnSIGTERM() }
+
+    func testManySequentialRequestsSucceedOverKeptFastCGIConnections() throws {
+        let load = LoadGenerator(url: stack.baseURL + "/healthz", threads: 8)
+        usleep(1_000_000)
+        let (statuses, errors) = load.finish()
+        XCTAssertEqual(errors, [])
+        XCTAssertEqual(statuses.keys.sorted(), [200], "\(statuses)")
+    }
 }
