@@ -27,7 +27,8 @@ final class PagesTests: XCTestCase {
         XCTAssertTrue(response.text.contains("<!doctype html>") || response.text.contains("<!DOCTYPE html>"))
         XCTAssertTrue(response.text.contains("Pictor"))
         XCTAssertTrue(response.text.contains("50"), "the free credits are on the landing page")
-        XCTAssertTrue(response.text.contains("/static/pictor.css"))
+        XCTAssertTrue(response.text.range(of: #"/static/pictor\.css\?v=[0-9a-f]{12}""#, options: .regularExpression) != nil,
+                      "the stylesheet link carries its content hash")
         let csp = try XCTUnwrap(response.header("content-security-policy"))
         XCTAssertTrue(csp.contains("script-src 'self'"))
         XCTAssertTrue(csp.contains("frame-ancestors 'none'"))

@@ -61,7 +61,7 @@ public final class PictorStack {
         var values = [
             "server.listen": socketPath, "server.listen_mode": "0666", "server.workers": "\(workers)",
             "server.threads": "4", "server.max_body_bytes": "1048576", "server.graceful_timeout": "10",
-            "database.url": databaseURL, "paths.templates": Self.root + "/templates",
+            "database.url": databaseURL, "paths.templates": Self.root + "/templates", "paths.public": Self.root + "/public",
             "paths.migrations": Self.root + "/sql", "paths.media": state + "/media",
             "site.public_url": baseURL,
         ]

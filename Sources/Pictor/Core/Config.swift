@@ -26,6 +26,8 @@ public struct Config: Sendable {
 
     public struct Paths: Sendable {
         public var templates = "templates"
+        /// Stylesheet, icons: served by nginx at /static/; read here only to version their URLs.
+        public var publicFiles = "public"
         public var migrations = "sql"
         public var media = "var/media"
     }
@@ -35,6 +37,7 @@ public struct Config: Sendable {
     public var databaseURL = "postgresql:///pictor"
     public var paths = Paths()
     public var plans = Plan.defaults
+    public var models = ImageModel.defaults
     /// Where the config came from, for messages.
     public var source = "defaults"
 
@@ -47,7 +50,7 @@ public struct Config: Sendable {
         "server.access_log", "server.log_level",
         "site.name", "site.public_url", "site.operator_name", "site.contact_email", "site.legal_updated",
         "database.url",
-        "paths.templates", "paths.migrations", "paths.media",
+        "paths.templates", "paths.public", "paths.migrations", "paths.media",
     ]
 
     /// Loads the file at `path` (if it exists or was asked for explicitly) and then the
@@ -89,6 +92,7 @@ public struct Config: Sendable {
         reader.string("site.legal_updated", into: &site.legalUpdated)
         reader.string("database.url", into: &databaseURL)
         reader.string("paths.templates", into: &paths.templates)
+        reader.string("paths.public", into: &paths.publicFiles)
         reader.string("paths.migrations", into: &paths.migrations)
         reader.string("paths.media", into: &paths.media)
     }

@@ -10,13 +10,19 @@ enum Pages {
     }
 
     @Sendable static func landing(_ context: inout RequestContext) throws -> Response {
-        let plans: [[String: Any]] = context.app.config.plans.map {
+        let config = context.app.config
+        let plans: [[String: Any]] = config.plans.map {
             ["id": $0.id, "name": $0.name, "price": $0.displayPrice, "credits": $0.displayCredits]
+        }
+        let models: [[String: Any]] = config.models.map {
+            ["name": $0.name, "cost_label": $0.costLabel, "note": $0.summary, "is_preview": $0.isOfflinePreview]
         }
         return context.app.views.page("landing", [
             "title": "Turn words into images",
             "description": "Generate images from text with modern models. 50 free credits, a gallery, an API.",
             "plans": plans,
+            "models": models,
+            "preview_mode": config.models.allSatisfy(\.isOfflinePreview),
         ])
     }
 

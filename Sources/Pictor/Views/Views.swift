@@ -12,10 +12,11 @@ public struct Views: Sendable {
 
     private let library: MustacheLibrary
     private let site: Config.Site
+    private let assets: StaticAssets
 
     /// Loads every `*.mustache` under `directory`, named by relative path without extension
     /// (`partials/header`).
-    public init(directory: String, site: Config.Site) throws {
+    public init(directory: String, publicDirectory: String, site: Config.Site) throws {
         var library = MustacheLibrary()
         let root = URL(fileURLWithPath: directory).standardizedFileURL
         guard let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
@@ -35,6 +36,7 @@ public struct Views: Sendable {
         }
         self.library = library
         self.site = site
+        assets = StaticAssets(publicDirectory: publicDirectory)
     }
 
     /// Renders a page template into an HTML response with the security headers every page gets.
@@ -45,6 +47,8 @@ public struct Views: Sendable {
         values["operator_name"] = site.operatorName
         values["contact_email"] = site.contactEmail
         values["legal_updated"] = site.legalUpdated
+        values["stylesheet_url"] = assets.stylesheetURL
+        values["icon_url"] = assets.iconURL
         let html = library.render(values, withTemplate: template) ?? ""
         return Response.html(html, status: status)
     }

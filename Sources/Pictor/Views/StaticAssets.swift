@@ -1,0 +1,21 @@
+// Versioned URLs for files in public/: nginx caches /static/ for a year, so each link carries
+// a hash of the file's content and changes exactly when the file does.
+
+import Crypto
+import Foundation
+
+struct StaticAssets: Sendable {
+    let stylesheetURL: String
+    let iconURL: String
+
+    init(publicDirectory: String) {
+        stylesheetURL = Self.versionedURL("pictor.css", in: publicDirectory)
+        iconURL = Self.versionedURL("favicon.svg", in: publicDirectory)
+    }
+
+    /// `/static/name?v=<first 12 hex digits of SHA-256>`; without the file, the plain URL.
+    static func versionedURL(_ name: String, in directory: String) -> String {
+        guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return "/static/" + name }
+        return "/static/\(name)?v=" + Crypto.hex(Crypto.sha256(Array(data))).prefix(12)
+    }
+}
