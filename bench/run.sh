@@ -47,7 +47,7 @@ start_nginx() {
   local conf
   conf=$(scripts/nginx-site.sh --dev-state "$STATE" --socket "$PICTOR_SERVER_LISTEN" --media "$STATE/media" \
     --listen "127.0.0.1:$port" --keep-conn "$1")
-  nginx -p "$STATE" -c "$conf" & nginx_pid=$!
+  "$(command -v nginx || echo /usr/sbin/nginx)" -p "$STATE" -c "$conf" & nginx_pid=$!
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && return 0; sleep 0.1; done
   echo "bench: Pictor did not answer through nginx" >&2; exit 1
 }
