@@ -4,11 +4,13 @@ import FastCGI
 import Foundation
 import Logging
 import Postgres
+import Crypto
 
 /// Everything a worker process builds once and shares between its threads (all immutable).
 public final class App: Sendable {
     public let config: Config
     public let views: Views
+    let hasher = PasswordHasher()
     let router: Router
     let logger: Logger
 
@@ -19,6 +21,8 @@ public final class App: Sendable {
         var router = Router()
         Pages.register(in: &router)
         Health.register(in: &router)
+        AccountPages.register(in: &router)
+        AccountAPI.register(in: &router)
         self.router = router
     }
 
@@ -34,17 +38,22 @@ struct AppResponder: Responder {
     let database: DatabaseHandle
 
     func respond(to request: Request) -> Response {
-        var context = RequestContext(request: request, app: app, parameters: [:], database: database)
+        var context = RequestContext(request: request, app: app, database: database)
         do {
             switch app.router.match(method: request.method, path: request.path) {
             case .found(let handler, let parameters):
                 context.parameters = parameters
-                return try handler(&context)
+                try CSRF.verify(&context)
+                var response = try handler(&context)
+                for cookie in context.responseCookies { response.addHeader("Set-Cookie", cookie) }
+                return response
             case .methodNotAllowed(let allowed):
                 throw HTTPError.methodNotAllowed(allowed: allowed)
             case .notFound:
                 throw HTTPError.notFound()
             }
+        } catch let redirect as Redirect {
+            return .redirect(to: redirect.location)
         } catch {
             return ErrorResponses.response(for: error, request: request, app: app)
         }

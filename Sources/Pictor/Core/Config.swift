@@ -24,6 +24,15 @@ public struct Config: Sendable {
         public var legalUpdated = "2026-11-25"
     }
 
+    public struct Accounts: Sendable {
+        /// Credits a new account starts with (a `bonus` ledger row).
+        public var signupBonus = 50
+        /// Failed logins allowed per email and per client address in one window.
+        public var loginMaxFailures = 10
+        /// The throttling window, in seconds.
+        public var loginWindow = 900
+    }
+
     public struct Paths: Sendable {
         public var templates = "templates"
         /// Stylesheet, icons: served by nginx at /static/; read here only to version their URLs.
@@ -34,6 +43,7 @@ public struct Config: Sendable {
 
     public var server = Server()
     public var site = Site()
+    public var accounts = Accounts()
     public var databaseURL = "postgresql:///pictor"
     public var paths = Paths()
     public var plans = Plan.defaults
@@ -49,6 +59,7 @@ public struct Config: Sendable {
         "server.max_requests", "server.max_body_bytes", "server.graceful_timeout",
         "server.access_log", "server.log_level",
         "site.name", "site.public_url", "site.operator_name", "site.contact_email", "site.legal_updated",
+        "accounts.signup_bonus", "accounts.login_max_failures", "accounts.login_window",
         "database.url",
         "paths.templates", "paths.public", "paths.migrations", "paths.media",
     ]
@@ -90,6 +101,9 @@ public struct Config: Sendable {
         reader.string("site.operator_name", into: &site.operatorName)
         reader.string("site.contact_email", into: &site.contactEmail)
         reader.string("site.legal_updated", into: &site.legalUpdated)
+        try reader.int("accounts.signup_bonus", into: &accounts.signupBonus, range: 0...1_000_000)
+        try reader.int("accounts.login_max_failures", into: &accounts.loginMaxFailures, range: 1...10_000)
+        try reader.int("accounts.login_window", into: &accounts.loginWindow, range: 1...86_400)
         reader.string("database.url", into: &databaseURL)
         reader.string("paths.templates", into: &paths.templates)
         reader.string("paths.public", into: &paths.publicFiles)

@@ -21,15 +21,6 @@ public struct Plan: Sendable {
         priceCents % 100 == 0 ? "$\(priceCents / 100)" : "$\(priceCents / 100).\(String(format: "%02d", priceCents % 100))"
     }
 
-    /// "2,000": grouped by thousands regardless of the process locale.
-    public var displayCredits: String {
-        var digits = String(monthlyCredits)
-        var groups: [String] = []
-        while digits.count > 3 {
-            groups.insert(String(digits.suffix(3)), at: 0)
-            digits = String(digits.dropLast(3))
-        }
-        groups.insert(digits, at: 0)
-        return groups.joined(separator: ",")
-    }
+    /// "2,000".
+    public var displayCredits: String { Format.number(monthlyCredits) }
 }

@@ -11,8 +11,39 @@ public struct RequestContext {
     public var parameters: [String: String]
     let database: DatabaseHandle
 
+    /// Filled on first use (see RequestContext+Auth.swift).
+    var loadedForm: FormData?
+    var loadedSession: Session??
+    /// Cookies the handler wants set, added to whatever response it returns.
+    var responseCookies: [String] = []
+
+    init(request: Request, app: App, database: DatabaseHandle) {
+        self.request = request
+        self.app = app
+        self.parameters = [:]
+        self.database = database
+    }
+
     /// This thread's PostgreSQL connection, opened on first use.
     public func db() throws -> Connection { try database.connection() }
+
+    /// The form body, decoded once.
+    public mutating func form() throws -> FormData {
+        if let loadedForm { return loadedForm }
+        let form = try request.form()
+        loadedForm = form
+        return form
+    }
+
+    /// Renders a page with what the layout needs for this visitor (user, CSRF token).
+    public mutating func page(_ template: String, status: Int = 200, _ values: [String: Any]) throws -> Response {
+        var values = values
+        if let user = try session()?.user {
+            values["user"] = ["email": user.email, "credits": Format.number(user.credits)]
+        }
+        values["csrf_token"] = try csrfToken()
+        return app.views.page(template, status: status, values)
+    }
 }
 
 /// One PostgreSQL connection per request thread, opened lazily so a worker starts (and serves

@@ -1,0 +1,80 @@
+// Creating accounts and checking passwords: shared by the web pages and `pictor admin`.
+
+import Crypto
+import Foundation
+import Postgres
+
+/// Account operations on one database connection.
+public struct Accounts {
+    let db: Connection
+    let hasher: PasswordHasher
+
+    public init(db: Connection, hasher: PasswordHasher = PasswordHasher()) {
+        self.db = db
+        self.hasher = hasher
+    }
+
+    /// Creates the user and credits the sign-up bonus with its ledger row, in one transaction.
+    public func create(email rawEmail: String, password: String, signupBonus: Int) throws -> User {
+        let email = try Credentials.normalizedEmail(rawEmail)
+        try Credentials.validatePassword(password)
+        let hash = hasher.hash(password)
+        do {
+            return try db.transaction { db in
+                let id: Int64 = try db.query(
+                    "INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id", [email, hash])[0].get("id")
+                if signupBonus > 0 {
+                    try Ledger(db: db).append(userID: id, amount: signupBonus, kind: .bonus, reason: "Welcome credits")
+                }
+                return try find(id: id, in: db)!
+            }
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw AccountError.emailTaken
+        }
+    }
+
+    /// The user with this email and password, or nil. Takes about as long whether or not the
+    /// email exists, so the answer does not reveal which accounts exist.
+    public func authenticate(email rawEmail: String, password: String) throws -> User? {
+        guard let email = try? Credentials.normalizedEmail(rawEmail) else {
+            _ = hasher.verify(password, against: Self.decoyHash)
+            return nil
+        }
+        let rows = try db.query("SELECT \(User.columns), u.password_hash FROM users u WHERE u.email = $1", [email])
+        guard let row = rows.first else {
+            _ = hasher.verify(password, against: Self.decoyHash)
+            return nil
+        }
+        let stored: String = try row.get("password_hash")
+        guard hasher.verify(password, against: stored) else { return nil }
+        if hasher.needsRehash(stored) {
+            try db.query("UPDATE users SET password_hash = $2 WHERE id = $1", [try row.get("id", as: Int64.self), hasher.hash(password)])
+        }
+        return try User(row: row)
+    }
+
+    /// Changes the password after checking the current one.
+    public func changePassword(userID: Int64, current: String, new: String) throws {
+        let rows = try db.query("SELECT password_hash FROM users WHERE id = $1", [userID])
+        guard let stored: String = try rows.first?.get("password_hash"), hasher.verify(current, against: stored) else {
+            throw AccountError(message: "Your current password is not correct.")
+        }
+        try Credentials.validatePassword(new)
+        try db.query("UPDATE users SET password_hash = $2 WHERE id = $1", [userID, hasher.hash(new)])
+    }
+
+    public func find(id: Int64) throws -> User? { try find(id: id, in: db) }
+
+    public func find(email rawEmail: String) throws -> User? {
+        let email = try Credentials.normalizedEmail(rawEmail)
+        return try db.query("SELECT \(User.columns) FROM users u WHERE u.email = $1", [email]).first.map(User.init(row:))
+    }
+
+    private func find(id: Int64, in db: Connection) throws -> User? {
+        try db.query("SELECT \(User.columns) FROM users u WHERE u.id = $1", [id]).first.map(User.init(row:))
+    }
+
+    /// A real scrypt hash of a random password: unknown emails are checked against it so a
+    /// failed login costs the same either way.
+    static let decoyHash = PasswordHasher().hash(Crypto.randomToken())
+}

@@ -1,0 +1,70 @@
+// The credit ledger: every change of a balance is a transactions row (the database trigger
+// applies it to users.credits and refuses a balance below zero).
+
+import Foundation
+import Postgres
+
+public enum LedgerKind: String, Sendable, CaseIterable {
+    case bonus, usage, refund, purchase, subscription, grant, revoke
+
+    /// How the account page names it.
+    var label: String {
+        switch self {
+        case .bonus: return "Sign-up bonus"
+        case .usage: return "Generation"
+        case .refund: return "Refund"
+        case .purchase: return "Purchase"
+        case .subscription: return "Subscription"
+        case .grant: return "Granted by admin"
+        case .revoke: return "Removed by admin"
+        }
+    }
+}
+
+/// One ledger row.
+public struct LedgerEntry: Sendable {
+    public let id: Int64
+    public let amount: Int
+    public let kind: LedgerKind
+    public let reason: String?
+    public let createdAt: Date
+}
+
+public struct Ledger {
+    let db: Connection
+
+    public init(db: Connection) { self.db = db }
+
+    /// Appends a row; the balance follows in the same statement. Throws
+    /// `insufficientCredits` when a debit would take the balance below zero.
+    public func append(userID: Int64, amount: Int, kind: LedgerKind, reason: String?) throws {
+        do {
+            try db.query("INSERT INTO transactions (user_id, amount, kind, reason) VALUES ($1, $2, $3, $4)",
+                         [userID, amount, kind.rawValue, reason])
+        } catch let error as PostgresError where error.isCheckViolation && error.constraint == "users_credits_nonnegative" {
+            throw LedgerError.insufficientCredits
+        }
+    }
+
+    /// Newest first, `limit` rows with ids below `before` (keyset pagination).
+    public func entries(userID: Int64, before: Int64?, limit: Int) throws -> [LedgerEntry] {
+        try db.query("""
+            SELECT id, amount, kind, reason, created_at FROM transactions
+            WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2)
+            ORDER BY id DESC LIMIT $3
+            """, [userID, before, limit]).map { row in
+            LedgerEntry(id: try row.get("id"), amount: try row.get("amount"),
+                        kind: LedgerKind(rawValue: try row.get("kind")) ?? .grant,
+                        reason: try row.get("reason"), createdAt: try row.get("created_at"))
+        }
+    }
+
+    /// The sum of the user's ledger rows (equal to users.credits; checked by tests and admins).
+    public func sum(userID: Int64) throws -> Int {
+        try db.query("SELECT coalesce(sum(amount), 0)::int AS total FROM transactions WHERE user_id = $1", [userID])[0].get("total")
+    }
+}
+
+public enum LedgerError: Error, Equatable {
+    case insufficientCredits
+}

@@ -1,0 +1,55 @@
+// A user account as the app sees it, and the rules for emails and passwords.
+
+import Foundation
+import Postgres
+
+/// A signed-up person.
+public struct User: Sendable, Equatable {
+    public let id: Int64
+    public let email: String
+    public let plan: String
+    public let credits: Int
+    public let createdAt: Date
+
+    /// The columns `init(row:)` reads; queries select them with the `u.` alias.
+    static let columns = "u.id, u.email, u.plan, u.credits, u.created_at"
+
+    init(row: Row) throws {
+        id = try row.get("id")
+        email = try row.get("email")
+        plan = try row.get("plan")
+        credits = try row.get("credits")
+        createdAt = try row.get("created_at")
+    }
+}
+
+/// Why a sign-up or password change was refused; the message is shown to the person.
+public struct AccountError: Error, Equatable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+
+    public init(message: String) { self.message = message }
+
+    static let invalidEmail = AccountError(message: "Enter a valid email address.")
+    static let passwordTooShort = AccountError(message: "Use a password of at least 8 characters.")
+    static let passwordTooLong = AccountError(message: "Use a password of at most 1024 characters.")
+    static let emailTaken = AccountError(message: "An account with this email already exists. Log in instead?")
+}
+
+enum Credentials {
+    /// Trimmed and lower-cased, so one address is one account however it is typed.
+    static func normalizedEmail(_ raw: String) throws -> String {
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.count >= 3, email.utf8.count <= 254, parts.count == 2,
+              !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+              !email.contains(where: { $0.isWhitespace || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+        else { throw AccountError.invalidEmail }
+        return email
+    }
+
+    static func validatePassword(_ password: String) throws {
+        if password.count < 8 { throw AccountError.passwordTooShort }
+        if password.count > 1024 { throw AccountError.passwordTooLong }
+    }
+}

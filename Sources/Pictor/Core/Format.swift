@@ -1,0 +1,42 @@
+// How numbers and dates are shown on pages, independent of the process locale.
+
+import Foundation
+
+enum Format {
+    /// "1,234".
+    static func number(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped += "," }
+            grouped.append(digit)
+        }
+        return (value < 0 ? "−" : "") + grouped
+    }
+
+    /// "+50" / "−2" for ledger amounts.
+    static func signed(_ value: Int) -> String {
+        value > 0 ? "+" + number(value) : number(value)
+    }
+
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// "25 Nov 2026", in UTC.
+    static func day(_ date: Date) -> String {
+        let parts = utc(date)
+        return "\(parts.tm_mday) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900)"
+    }
+
+    /// "25 Nov 2026 08:41 UTC".
+    static func minute(_ date: Date) -> String {
+        let parts = utc(date)
+        return day(date) + String(format: " %02d:%02d UTC", parts.tm_hour, parts.tm_min)
+    }
+
+    private static func utc(_ date: Date) -> tm {
+        var seconds = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return parts
+    }
+}

@@ -1,0 +1,123 @@
+// `pictor admin`: user, credit and API-key chores from the shell.
+
+import ArgumentParser
+import Foundation
+import Pictor
+import Postgres
+
+struct Admin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage users, credits and API keys.",
+        subcommands: [CreateUser.self, ListUsers.self, Grant.self, Revoke.self, CreateKey.self])
+}
+
+/// Opens the database named by the config, runs `body`, and turns errors into one line.
+private func withDatabase(_ options: ConfigOptions, _ body: (Config, Connection) throws -> Void) {
+    do {
+        let config = try options.load()
+        let db = try Connection(config.databaseURL)
+        defer { db.close() }
+        try body(config, db)
+    } catch let error as AccountError {
+        fail(error.message)
+    } catch LedgerError.insufficientCredits {
+        fail("the user does not have that many credits")
+    } catch {
+        fail("\(error)")
+    }
+}
+
+private func user(_ email: String, _ db: Connection) throws -> User {
+    guard let user = try Accounts(db: db).find(email: email) else { throw AccountError(message: "no user with email \(email)") }
+    return user
+}
+
+extension Admin {
+    struct CreateUser: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create-user", abstract: "Create a user (with the sign-up bonus).")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "Email address.") var email: String
+        @Option(help: "Password (default: read one line from standard input).") var password: String?
+
+        func run() throws {
+            let secret = password ?? readLine(strippingNewline: true) ?? ""
+            withDatabase(options) { config, db in
+                let user = try Accounts(db: db).create(email: email, password: secret, signupBonus: config.accounts.signupBonus)
+                print("created user \(user.id) \(user.email) with \(user.credits) credits")
+            }
+        }
+    }
+
+    struct ListUsers: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list-users", abstract: "List users, newest first.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "How many to show.") var limit = 100
+
+        func run() throws {
+            withDatabase(options) { _, db in
+                let rows = try db.query("SELECT id, email, plan, credits, created_at FROM users ORDER BY id DESC LIMIT $1", [limit])
+                print("id\temail\tplan\tcredits\tcreated")
+                for row in rows {
+                    let created: Date = try row.get("created_at")
+                    print("\(try row.get("id", as: Int64.self))\t\(try row.get("email", as: String.self))\t\(try row.get("plan", as: String.self))\t\(try row.get("credits", as: Int.self))\t\(ISO8601DateFormatter().string(from: created))")
+                }
+            }
+        }
+    }
+
+    struct Grant: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give a user credits (a `grant` ledger row).")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The user's email.") var email: String
+        @Option(help: "Credits to add (positive).") var amount: Int
+        @Option(help: "Why, kept in the ledger.") var reason: String
+
+        func validate() throws {
+            guard amount > 0 else { throw ValidationError("--amount must be positive") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason is required") }
+        }
+
+        func run() throws {
+            withDatabase(options) { _, db in
+                let target = try user(email, db)
+                try Ledger(db: db).append(userID: target.id, amount: amount, kind: .grant, reason: reason)
+                print("granted \(amount) credits to \(target.email); balance \(try user(email, db).credits)")
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Take credits from a user (a `revoke` ledger row).")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The user's email.") var email: String
+        @Option(help: "Credits to remove (positive).") var amount: Int
+        @Option(help: "Why, kept in the ledger.") var reason: String
+
+        func validate() throws {
+            guard amount > 0 else { throw ValidationError("--amount must be positive") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason is required") }
+        }
+
+        func run() throws {
+            withDatabase(options) { _, db in
+                let target = try user(email, db)
+                try Ledger(db: db).append(userID: target.id, amount: -amount, kind: .revoke, reason: reason)
+                print("removed \(amount) credits from \(target.email); balance \(try user(email, db).credits)")
+            }
+        }
+    }
+
+    struct CreateKey: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create-key", abstract: "Create an API key for a user and print it once.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The user's email.") var email: String
+        @Option(help: "A name for the key.") var name: String
+
+        func run() throws {
+            withDatabase(options) { _, db in
+                let (_, secret) = try APIKeys(db: db).create(userID: try user(email, db).id, name: name)
+                print(secret)
+            }
+        }
+    }
+}

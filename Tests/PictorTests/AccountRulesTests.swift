@@ -1,0 +1,49 @@
+// The account rules that need no database: email normalisation, passwords, redirects, formats.
+
+@testable import Pictor
+import XCTest
+
+final class AccountRulesTests: XCTestCase {
+    func testEmailsAreTrimmedAndLowerCased() throws {
+        XCTAssertEqual(try Credentials.normalizedEmail("  Alice@Example.COM\n"), "alice@example.com")
+    }
+
+    func testMalformedEmailsAreRefused() {
+        for bad in ["", "alice", "@example.com", "alice@", "alice@example", "a b@example.com", "alice@@example.com",
+                    "alice@.example.com", "alice@example.com.", String(repeating: "a", count: 250) + "@example.com", "al\u{0}ice@example.com"] {
+            XCTAssertThrowsError(try Credentials.normalizedEmail(bad), bad) { error in
+                XCTAssertEqual(error as? AccountError, .invalidEmail)
+            }
+        }
+    }
+
+    func testPasswordLengthRules() throws {
+        XCTAssertThrowsError(try Credentials.validatePassword("1234567"))
+        XCTAssertNoThrow(try Credentials.validatePassword("12345678"))
+        XCTAssertNoThrow(try Credentials.validatePassword(String(repeating: "é", count: 1024)))
+        XCTAssertThrowsError(try Credentials.validatePassword(String(repeating: "x", count: 1025)))
+    }
+
+    func testOnlyLocalPathsAreRedirectTargets() {
+        XCTAssertEqual(safeLocalPath("/account?x=1"), "/account?x=1")
+        for bad in [nil, "", "account", "//evil.example", "/\\evil.example", "https://evil.example", "/a\nb"] {
+            XCTAssertNil(safeLocalPath(bad), String(describing: bad))
+        }
+    }
+
+    func testNumbersAndDatesAreFormattedForPages() {
+        XCTAssertEqual(Format.number(0), "0")
+        XCTAssertEqual(Format.number(999), "999")
+        XCTAssertEqual(Format.number(1234567), "1,234,567")
+        XCTAssertEqual(Format.signed(50), "+50")
+        XCTAssertEqual(Format.signed(-2000), "−2,000")
+        let date = Date(timeIntervalSince1970: 1_795_595_460)   // 2026-11-25 08:31 UTC
+        XCTAssertEqual(Format.day(date), "25 Nov 2026")
+        XCTAssertEqual(Format.minute(date), "25 Nov 2026 08:31 UTC")
+    }
+
+    func testCookiesCarryTheRequiredAttributes() {
+        XCTAssertEqual(Cookie.set("s", "v", maxAge: 60, secure: true), "s=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure")
+        XCTAssertEqual(Cookie.clear("s", secure: false), "s=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+    }
+}
