@@ -88,3 +88,33 @@ final class RequestTests: XCTestCase {
         XCTAssertTrue(head.contains("Content-Length: 2\r\n"))
     }
 }
+
+final class JSONBodyTests: XCTestCase {
+    struct Generation: Decodable, Equatable {
+        let prompt: String
+        let count: Int?
+    }
+
+    private func request(_ body: String, type: String = "application/json") -> Request {
+        Request(params: ["REQUEST_METHOD": "POST", "CONTENT_TYPE": type], body: Array(body.utf8))
+    }
+
+    func testDecodesJSONBodies() throws {
+        XCTAssertEqual(try request(#"{"prompt":"a fox","count":2}"#).json(Generation.self), Generation(prompt: "a fox", count: 2))
+        XCTAssertEqual(try request(#"{"prompt":"x"}"#, type: "application/json; charset=utf-8").json(Generation.self),
+                       Generation(prompt: "x", count: nil))
+    }
+
+    func testRefusesBadJSONWithAReason() {
+        let cases: [(Request, JSONBodyError)] = [
+            (request(#"{"prompt": "#), .malformed("it is not valid JSON.")),
+            (request(#"{"count": 2}"#), .malformed("`prompt` is required.")),
+            (request(#"{"prompt": 5}"#), .malformed("`prompt` has the wrong type.")),
+            (request(#"{"prompt": "x"}"#, type: "text/plain"), .unsupportedContentType("text/plain")),
+            (Request(params: ["CONTENT_TYPE": "application/json"], body: [0x7b, 0xff, 0x7d]), .malformed("it is not valid UTF-8.")),
+        ]
+        for (request, expected) in cases {
+            XCTAssertThrowsError(try request.json(Generation.self)) { XCTAssertEqual($0 as? JSONBodyError, expected) }
+        }
+    }
+}

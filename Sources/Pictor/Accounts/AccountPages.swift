@@ -21,7 +21,8 @@ enum AccountPages {
 
     @Sendable static func signupForm(_ context: inout RequestContext) throws -> Response {
         if try context.session() != nil { return .redirect(to: "/account") }
-        return try context.page("signup", ["title": "Create your account", "next": nextPath(context) as Any])
+        return try context.page("signup", ["title": "Create your account", "next": nextPath(context) as Any,
+                                           "csrf_token": try context.csrfToken()])
     }
 
     @Sendable static func signup(_ context: inout RequestContext) throws -> Response {
@@ -34,13 +35,14 @@ enum AccountPages {
         } catch let error as AccountError {
             return try context.page("signup", status: error == .emailTaken ? 409 : 400, [
                 "title": "Create your account", "email": email, "error": error.message, "next": form["next"] as Any,
+                "csrf_token": try context.csrfToken(),
             ])
         }
     }
 
     @Sendable static func loginForm(_ context: inout RequestContext) throws -> Response {
         if try context.session() != nil { return .redirect(to: safeLocalPath(nextPath(context)) ?? "/account") }
-        var values: [String: Any] = ["title": "Log in", "next": nextPath(context) as Any]
+        var values: [String: Any] = ["title": "Log in", "next": nextPath(context) as Any, "csrf_token": try context.csrfToken()]
         if (try? context.request.query()["notice"]) == "password_changed" {
             values["notice"] = "Your password was changed. Log in with the new one."
         }
@@ -55,6 +57,7 @@ enum AccountPages {
         func refuse(_ status: Int, _ message: String, headers: [String: String] = [:]) throws -> Response {
             var response = try context.page("login", status: status, [
                 "title": "Log in", "email": email, "error": message, "next": form["next"] as Any,
+                "csrf_token": try context.csrfToken(),
             ])
             for (name, value) in headers { response.setHeader(name, value) }
             return response

@@ -33,6 +33,8 @@ enum ErrorResponses {
             return .serviceUnavailable
         case let form as FormError:
             return .badRequest(form.description)
+        case let json as JSONBodyError:
+            return .badRequest(json.description)
         default:
             app.logger.error("\(request.method) \(request.path) failed: \(error)")
             return .internalError

@@ -35,13 +35,15 @@ public struct RequestContext {
         return form
     }
 
-    /// Renders a page with what the layout needs for this visitor (user, CSRF token).
+    /// Renders a page with what the layout needs for this visitor: the user and their CSRF
+    /// token when logged in. Pages with forms for logged-out visitors ask for
+    /// `csrfToken()` themselves, so other pages set no cookie.
     public mutating func page(_ template: String, status: Int = 200, _ values: [String: Any]) throws -> Response {
         var values = values
-        if let user = try session()?.user {
-            values["user"] = ["email": user.email, "credits": Format.number(user.credits)]
+        if let session = try session() {
+            values["user"] = ["email": session.user.email, "credits": Format.number(session.user.credits)]
+            values["csrf_token"] = session.csrfToken
         }
-        values["csrf_token"] = try csrfToken()
         return app.views.page(template, status: status, values)
     }
 }

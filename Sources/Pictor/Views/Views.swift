@@ -41,7 +41,8 @@ public struct Views: Sendable {
 
     /// Renders a page template into an HTML response with the security headers every page gets.
     public func page(_ template: String, status: Int = 200, _ context: [String: Any]) -> Response {
-        var values = context
+        // An optional that is nil means "absent": drop it so `{{#key}}` sections stay hidden.
+        var values = context.filter { !Self.isNil($0.value) }
         values["site_name"] = site.name
         values["year"] = Self.currentYear()
         values["operator_name"] = site.operatorName
@@ -51,6 +52,11 @@ public struct Views: Sendable {
         values["icon_url"] = assets.iconURL
         let html = library.render(values, withTemplate: template) ?? ""
         return Response.html(html, status: status)
+    }
+
+    private static func isNil(_ value: Any) -> Bool {
+        let mirror = Mirror(reflecting: value)
+        return mirror.displayStyle == .optional && mirror.children.isEmpty
     }
 
     private static func currentYear() -> Int {

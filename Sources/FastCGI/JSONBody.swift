@@ -1,0 +1,44 @@
+// Decoding application/json request bodies into Decodable types, with errors a client can act on.
+
+import Foundation
+
+/// Why a JSON body was refused.
+public enum JSONBodyError: Error, Equatable, CustomStringConvertible {
+    case unsupportedContentType(String)
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedContentType(let type):
+            return "Expected a JSON body (Content-Type: application/json), got \(type.isEmpty ? "none" : type)."
+        case .malformed(let reason):
+            return "The JSON body is malformed: \(reason)"
+        }
+    }
+}
+
+extension Request {
+    /// The body decoded as `T`. Wrong content type, invalid UTF-8, bad syntax and wrong
+    /// field types all throw `JSONBodyError` with a short reason.
+    public func json<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        guard contentType == "application/json" || contentType.hasSuffix("+json") else {
+            throw JSONBodyError.unsupportedContentType(contentType)
+        }
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw JSONBodyError.malformed("it is not valid UTF-8.")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body))
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw JSONBodyError.malformed("`\(Self.path(context))` has the wrong type.")
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw JSONBodyError.malformed("`\(key.stringValue)` is required.")
+        } catch {
+            throw JSONBodyError.malformed("it is not valid JSON.")
+        }
+    }
+
+    private static func path(_ context: DecodingError.Context) -> String {
+        context.codingPath.map(\.stringValue).joined(separator: ".")
+    }
+}
