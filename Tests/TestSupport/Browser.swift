@@ -58,7 +58,7 @@ public final class Browser {
     public func setCookie(_ name: String, _ value: String?) { cookies[name] = value }
 
     private func remember(_ header: String) {
-        let pair = header.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1)
+        let pair = header.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
         guard pair.count == 2 else { return }
         let name = pair[0].trimmingCharacters(in: .whitespaces)
         let value = pair[1].trimmingCharacters(in: .whitespaces)

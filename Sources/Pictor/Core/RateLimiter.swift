@@ -19,10 +19,15 @@ struct RateLimiter {
     }
 
     /// Adds one event to each key's current window; returns the new counts in key order.
+    /// The key's past windows are dropped on the way, so the table stays one row per key.
     @discardableResult
     func hit(_ keys: [String], window seconds: Int) throws -> [Int] {
         try keys.map { key in
             let rows = try db.query("""
+                WITH past AS (
+                    DELETE FROM rate_limits
+                    WHERE key = $1 AND window_start < date_bin(make_interval(secs => $2::float8), now(), timestamptz 'epoch')
+                )
                 INSERT INTO rate_limits (key, window_start, count)
                 VALUES ($1, date_bin(make_interval(secs => $2::float8), now(), timestamptz 'epoch'), 1)
                 ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1
