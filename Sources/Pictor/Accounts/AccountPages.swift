@@ -128,13 +128,16 @@ enum AccountPages {
         values["has_api_keys"] = (values["api_keys"] as? [Any])?.isEmpty == false
         if entries.count > ledgerPageSize, let last = page.last { values["ledger_older_url"] = "/account?before=\(last.id)" }
         if before != nil { values["ledger_newer_url"] = "/account" }
-        if let notice = query["notice"], let message = notices[notice] { values["flash"] = ["kind": "success", "message": message] }
+        if let notice = query["notice"], let message = notice == "welcome"
+            ? "Welcome to \(context.app.config.site.name)! Your \(context.app.config.accounts.signupBonus) free credits are ready."
+            : notices[notice] {
+            values["flash"] = ["kind": "success", "message": message]
+        }
         values.merge(extra) { $1 }
         return try context.page("account", status: status, values)
     }
 
     static let notices = [
-        "welcome": "Welcome to Pictor! Your 50 free credits are ready.",
         "password_changed": "Your password was changed. Other devices have been signed out.",
         "key_revoked": "The API key was revoked. Programs using it can no longer call the API.",
     ]
@@ -167,7 +170,7 @@ enum AccountPages {
             return try accountPage(&context, status: 400, extra: ["password_error": error.message])
         }
         if let session = try context.session() { try Sessions(db: context.db()).deleteOthers(of: session) }
-        return .redirect(to: "/account?notice=password_changed")
+        return .redirect(to: "/account?notice=password_changed#main")
     }
 
     /// Answers with the page itself (not a redirect): the secret is shown exactly once.

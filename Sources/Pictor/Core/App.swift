@@ -17,7 +17,8 @@ public final class App: Sendable {
     public init(config: Config, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        views = try Views(directory: config.paths.templates, publicDirectory: config.paths.publicFiles, site: config.site)
+        views = try Views(directory: config.paths.templates, publicDirectory: config.paths.publicFiles, site: config.site,
+                          signupBonus: config.accounts.signupBonus)
         var router = Router()
         Pages.register(in: &router)
         Health.register(in: &router)

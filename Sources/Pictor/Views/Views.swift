@@ -12,11 +12,12 @@ public struct Views: Sendable {
 
     private let library: MustacheLibrary
     private let site: Config.Site
+    private let signupBonus: Int
     private let assets: StaticAssets
 
     /// Loads every `*.mustache` under `directory`, named by relative path without extension
     /// (`partials/header`).
-    public init(directory: String, publicDirectory: String, site: Config.Site) throws {
+    public init(directory: String, publicDirectory: String, site: Config.Site, signupBonus: Int = 50) throws {
         var library = MustacheLibrary()
         let root = URL(fileURLWithPath: directory).standardizedFileURL
         guard let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
@@ -36,6 +37,7 @@ public struct Views: Sendable {
         }
         self.library = library
         self.site = site
+        self.signupBonus = signupBonus
         assets = StaticAssets(publicDirectory: publicDirectory)
     }
 
@@ -48,6 +50,7 @@ public struct Views: Sendable {
         values["operator_name"] = site.operatorName
         values["contact_email"] = site.contactEmail
         values["legal_updated"] = site.legalUpdated
+        values["signup_bonus"] = signupBonus
         values["stylesheet_url"] = assets.stylesheetURL
         values["icon_url"] = assets.iconURL
         let html = library.render(values, withTemplate: template) ?? ""
