@@ -26,15 +26,16 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
+        .target(name: "Imaging", dependencies: ["CMagickWand"]),
 
         // The application and its executable.
         .target(name: "Pictor", dependencies: [
-            "FastCGI", "Postgres", "Crypto",
+            "FastCGI", "Postgres", "Crypto", "HTTPClient", "Imaging",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .executableTarget(name: "pictor", dependencies: [
-            "Pictor", "FastCGI", "Postgres",
+            "Pictor", "FastCGI", "Postgres", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

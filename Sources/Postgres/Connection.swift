@@ -21,7 +21,8 @@ import Darwin
 /// `PostgresError` with kind `.connectionLost` and is never retried, because it may have run;
 /// the call after that reconnects.
 public final class Connection {
-    private var handle: OpaquePointer?
+    /// Internal so Notifications.swift can wait on the socket.
+    var handle: OpaquePointer?
     /// SQL text → name of the server-side prepared statement. Dies with the session.
     private var statements: [String: String] = [:]
     private var statementCounter = 0

@@ -10,7 +10,7 @@ struct PictorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pictor",
         abstract: "Pictor, a self-hostable AI image generator.",
-        subcommands: [Serve.self, ServeWorker.self, Migrate.self, Admin.self]
+        subcommands: [Serve.self, ServeWorker.self, Migrate.self, Worker.self, Admin.self]
     )
 }
 

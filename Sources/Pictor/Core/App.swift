@@ -11,12 +11,14 @@ public final class App: Sendable {
     public let config: Config
     public let views: Views
     let hasher = PasswordHasher()
+    public let media: MediaStore
     let router: Router
     let logger: Logger
 
     public init(config: Config, logger: Logger) throws {
         self.config = config
         self.logger = logger
+        media = MediaStore(root: config.paths.media)
         views = try Views(directory: config.paths.templates, publicDirectory: config.paths.publicFiles, site: config.site,
                           signupBonus: config.accounts.signupBonus)
         var router = Router()
@@ -24,6 +26,7 @@ public final class App: Sendable {
         Health.register(in: &router)
         AccountPages.register(in: &router)
         AccountAPI.register(in: &router)
+        GenerationAPI.register(in: &router)
         self.router = router
     }
 

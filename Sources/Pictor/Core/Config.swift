@@ -33,6 +33,24 @@ public struct Config: Sendable {
         public var loginWindow = 900
     }
 
+    public struct Generation: Sendable {
+        /// Generation requests per user per minute, across all processes.
+        public var requestsPerMinute = 10
+        /// Seconds a worker may spend on one job before it is failed and refunded.
+        public var jobTimeout = 120
+        /// Seconds a claimed job stays claimed; a job whose worker died is retried after it.
+        public var lease = 300
+        /// Tries before a job whose workers keep dying is failed and refunded.
+        public var maxAttempts = 3
+    }
+
+    public struct Providers: Sendable {
+        /// AUTOMATIC1111 / SD.Next / Forge base URL (models with `provider = a1111`).
+        public var a1111URL: String?
+        /// Seconds to establish a connection to a provider.
+        public var connectTimeout = 5.0
+    }
+
     public struct Paths: Sendable {
         public var templates = "templates"
         /// Stylesheet, icons: served by nginx at /static/; read here only to version their URLs.
@@ -44,6 +62,8 @@ public struct Config: Sendable {
     public var server = Server()
     public var site = Site()
     public var accounts = Accounts()
+    public var generation = Generation()
+    public var providers = Providers()
     public var databaseURL = "postgresql:///pictor"
     public var paths = Paths()
     public var plans = Plan.defaults
@@ -60,6 +80,8 @@ public struct Config: Sendable {
         "server.access_log", "server.log_level",
         "site.name", "site.public_url", "site.operator_name", "site.contact_email", "site.legal_updated",
         "accounts.signup_bonus", "accounts.login_max_failures", "accounts.login_window",
+        "generation.requests_per_minute", "generation.job_timeout", "generation.lease", "generation.max_attempts",
+        "providers.a1111_url", "providers.connect_timeout",
         "database.url",
         "paths.templates", "paths.public", "paths.migrations", "paths.media",
     ]
@@ -76,12 +98,17 @@ public struct Config: Sendable {
             }
             file = try ConfigFile(text: text, path: path)
             config.source = path
-            if let unknown = file.values.keys.sorted().first(where: { !keys.contains($0) }) {
+            if let unknown = file.values.keys.sorted().first(where: { !keys.contains($0) && !ModelSettings.isModelKey($0) }) {
                 throw ConfigError(description: "\(path): unknown setting '\(unknown)'")
             }
         }
         file.applyEnvironment(environment, knownKeys: keys)
         try config.apply(file.values)
+        config.models = try ModelSettings.apply(file.values, to: config.models)
+        let providers = Set(["builtin"] + (config.providers.a1111URL != nil ? ["a1111"] : []))
+        if let model = config.models.first(where: { !providers.contains($0.provider) }) {
+            throw ConfigError(description: "model.\(model.name).provider: \(model.provider) is not configured (known: \(providers.sorted().joined(separator: ", ")))")
+        }
         return config
     }
 
@@ -104,6 +131,12 @@ public struct Config: Sendable {
         try reader.int("accounts.signup_bonus", into: &accounts.signupBonus, range: 0...1_000_000)
         try reader.int("accounts.login_max_failures", into: &accounts.loginMaxFailures, range: 1...10_000)
         try reader.int("accounts.login_window", into: &accounts.loginWindow, range: 1...86_400)
+        try reader.int("generation.requests_per_minute", into: &generation.requestsPerMinute, range: 1...100_000)
+        try reader.int("generation.job_timeout", into: &generation.jobTimeout, range: 1...3600)
+        try reader.int("generation.lease", into: &generation.lease, range: 5...86_400)
+        try reader.int("generation.max_attempts", into: &generation.maxAttempts, range: 1...100)
+        if let url = values["providers.a1111_url"], !url.isEmpty { providers.a1111URL = url }
+        try reader.double("providers.connect_timeout", into: &providers.connectTimeout)
         reader.string("database.url", into: &databaseURL)
         reader.string("paths.templates", into: &paths.templates)
         reader.string("paths.public", into: &paths.publicFiles)

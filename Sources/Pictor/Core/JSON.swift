@@ -12,3 +12,6 @@ extension Response {
         return response
     }
 }
+
+/// JSON null for nil, the value otherwise.
+func orNull(_ value: Any?) -> Any { value ?? NSNull() }

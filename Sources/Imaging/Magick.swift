@@ -1,0 +1,113 @@
+// Internal helpers shared by the generator and the thumbnailer: errors, ping, decode, encode.
+internal import CMagickWand
+
+/// Small building blocks over raw MagickWand pointers. Callers own every wand they create and
+/// free it with `defer { DestroyMagickWand(wand) }` right after creating it.
+enum Magick {
+    /// A fresh wand; `NewMagickWand` only returns nil when memory is exhausted.
+    static func newWand() throws -> OpaquePointer {
+        Imaging.setUp()
+        guard let wand = NewMagickWand() else { throw ImagingError("out of memory") }
+        return wand
+    }
+
+    /// Turns the wand's pending exception into an `ImagingError` and clears it, so a wand that
+    /// is reused (or a caller that retries) does not see a stale error.
+    static func error(_ wand: OpaquePointer, _ context: String) -> ImagingError {
+        var severity = UndefinedException
+        var detail = ""
+        if let text = MagickGetException(wand, &severity) {
+            detail = String(cString: text)
+            _ = MagickRelinquishMemory(text)
+        }
+        MagickClearException(wand)
+        // ImageMagick appends " @ error/png.c/ReadPNGImage/4321": source locations mean nothing
+        // to a user, and the text ends up in a generation's public `error` field.
+        if let at = detail.firstRange(of: " @ ") { detail = String(detail[..<at.lowerBound]) }
+        detail = detail.replacing(" `'", with: "")
+        return ImagingError(detail.isEmpty ? context : "\(context): \(detail)")
+    }
+
+    /// Recognises the format and reads the header only (no pixels), then enforces the size
+    /// limits, so a file that claims 100000×100000 is refused before anything is allocated.
+    static func ping(_ bytes: [UInt8]) throws -> (width: Int, height: Int, format: ImageFormat) {
+        guard !bytes.isEmpty else { throw ImagingError("empty image data") }
+        guard let format = ImageFormat(sniffing: bytes) else {
+            throw ImagingError("not a PNG, JPEG or WebP image")
+        }
+        let wand = try newWand()
+        defer { _ = DestroyMagickWand(wand) }
+        _ = MagickSetFormat(wand, format.magick)
+        let ok = bytes.withUnsafeBytes { MagickPingImageBlob(wand, $0.baseAddress, $0.count) }
+        guard ok == MagickTrue, MagickGetNumberImages(wand) > 0 else {
+            throw error(wand, "unreadable \(format.magick) image")
+        }
+        MagickClearException(wand)
+        let width = Int(MagickGetImageWidth(wand))
+        let height = Int(MagickGetImageHeight(wand))
+        try checkLimits(width: width, height: height)
+        return (width, height, format)
+    }
+
+    /// Refuses sizes Pictor will not hold in memory (also used for sizes it would produce).
+    static func checkLimits(width: Int, height: Int) throws {
+        guard width > 0, height > 0 else { throw ImagingError("image has no pixels") }
+        guard width <= Imaging.maxSide, height <= Imaging.maxSide,
+              width * height <= Imaging.maxPixels
+        else {
+            throw ImagingError("image size \(width)×\(height) exceeds the limit of "
+                + "\(Imaging.maxSide) px a side and \(Imaging.maxPixels / 1_000_000) MP")
+        }
+    }
+
+    /// Decodes `bytes` into `wand` with the coder forced to `format` and keeps the first frame
+    /// only (an animated WebP becomes its first picture).
+    static func read(_ bytes: [UInt8], format: ImageFormat, into wand: OpaquePointer) throws {
+        _ = MagickSetFormat(wand, format.magick)
+        let ok = bytes.withUnsafeBytes { MagickReadImageBlob(wand, $0.baseAddress, $0.count) }
+        // A truncated file can come back as a half-decoded picture with an error recorded
+        // beside it; a grey lower half is not worth storing, so any error-level report fails.
+        guard ok == MagickTrue, MagickGetNumberImages(wand) > 0,
+              MagickGetExceptionType(wand).rawValue < ErrorException.rawValue
+        else {
+            throw error(wand, "could not decode the \(format.magick) image")
+        }
+        MagickClearException(wand)  // warnings only, e.g. libjpeg's "extraneous bytes"
+        while MagickGetNumberImages(wand) > 1 {
+            MagickSetLastIterator(wand)
+            _ = MagickRemoveImage(wand)
+        }
+        MagickResetIterator(wand)
+    }
+
+    /// Encodes the wand's current image. `quality` is ignored for PNG, which is lossless.
+    static func encode(_ wand: OpaquePointer, as format: ImageFormat, quality: Int) throws -> [UInt8] {
+        _ = MagickSetImageFormat(wand, format.magick)
+        _ = MagickSetImageDepth(wand, 8)
+        switch format {
+        case .png:
+            // No tIME chunk and no date:create/date:modify text: identical pixels must give
+            // identical bytes, whenever they are encoded.
+            _ = MagickSetOption(wand, "png:exclude-chunk", "date,time")
+        case .webp, .jpeg:
+            _ = MagickSetImageCompressionQuality(wand, quality)
+        }
+        var length = 0
+        guard let blob = MagickGetImageBlob(wand, &length), length > 0 else {
+            throw error(wand, "could not encode \(format.magick)")
+        }
+        defer { _ = MagickRelinquishMemory(blob) }
+        return Array(UnsafeBufferPointer(start: blob, count: length))
+    }
+
+    /// The wand's current image as packed 8-bit RGB (for tests and pixel comparisons).
+    static func rgbPixels(_ wand: OpaquePointer) throws -> [UInt8] {
+        let width = Int(MagickGetImageWidth(wand)), height = Int(MagickGetImageHeight(wand))
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        let ok = rgb.withUnsafeMutableBytes {
+            MagickExportImagePixels(wand, 0, 0, width, height, "RGB", CharPixel, $0.baseAddress)
+        }
+        guard ok == MagickTrue else { throw error(wand, "could not read pixels") }
+        return rgb
+    }
+}

@@ -1,0 +1,143 @@
+// The generations JSON API: create (optionally waiting), read, list, delete; models; ledger.
+
+import FastCGI
+import Foundation
+import Postgres
+
+enum GenerationAPI {
+    static func register(in router: inout Router) {
+        router.post("/api/v1/generations", create)
+        router.get("/api/v1/generations", list)
+        router.get("/api/v1/generations/{id}", show)
+        router.add("DELETE", "/api/v1/generations/{id}", delete)
+        router.get("/api/v1/models", models)
+        router.get("/api/v1/transactions", transactions)
+    }
+
+    /// 202 with the generation (or `{"data": [...]}` for count > 1). `Prefer: wait=N` (N ≤ 60)
+    /// waits up to N seconds and answers 200 once every image is finished.
+    @Sendable static func create(_ context: inout RequestContext) throws -> Response {
+        let user = try context.apiUser()
+        let raw = try context.request.json(GenerationInput.Raw.self)
+        let config = context.app.config
+        let input = try GenerationInput(raw, models: config.models)
+        let model = config.models.first { $0.name == input.model }!
+        try GenerationLimits.checkRate(userID: user.id, db: context.db(), config: config.generation)
+        let idempotencyKey = try idempotencyKey(context.request)
+        var generations = try Generations(db: context.db())
+            .create(userID: user.id, input: input, model: model, idempotencyKey: idempotencyKey)
+        if let seconds = try waitSeconds(context.request) {
+            generations = try waitForResults(generations, seconds: seconds, userID: user.id, db: context.db())
+        }
+        let media = context.app.media
+        let done = generations.allSatisfy(\.isFinished)
+        let objects = generations.map { $0.json(media: media) }
+        let body: Any
+        if objects.count == 1 { body = objects[0] } else { body = ["data": objects] as [String: Any] }
+        var response = Response.json(body, status: done ? 200 : 202)
+        if generations.count == 1 { response.setHeader("Location", "/api/v1/generations/" + generations[0].id.uuidString.lowercased()) }
+        return response
+    }
+
+    @Sendable static func show(_ context: inout RequestContext) throws -> Response {
+        let user = try context.apiUser()
+        guard let generation = try Generations(db: context.db()).find(id: try generationID(context), userID: user.id) else {
+            throw HTTPError.notFound("There is no such generation.")
+        }
+        return .json(generation.json(media: context.app.media))
+    }
+
+    @Sendable static func list(_ context: inout RequestContext) throws -> Response {
+        let user = try context.apiUser()
+        let query = try context.request.query()
+        let limit = try pageLimit(query["limit"])
+        let cursor = try query["cursor"].map(ListCursor.init(token:))
+        let page = try Generations(db: context.db()).list(userID: user.id, after: cursor, limit: limit)
+        return .json(["data": page.items.map { $0.json(media: context.app.media) }, "next_cursor": orNull(page.next?.token)])
+    }
+
+    @Sendable static func delete(_ context: inout RequestContext) throws -> Response {
+        let user = try context.apiUser()
+        guard let deleted = try Generations(db: context.db()).delete(id: try generationID(context), userID: user.id) else {
+            throw HTTPError.notFound("There is no such generation.")
+        }
+        context.app.media.delete([deleted.imageKey, deleted.thumbKey, deleted.thumbLargeKey])
+        return Response(status: 204)
+    }
+
+    @Sendable static func models(_ context: inout RequestContext) throws -> Response {
+        .json(["data": context.app.config.models.map { model in
+            ["name": model.name, "provider": model.provider, "credit_cost": model.creditCost,
+             "sizes": model.sizes.map { ["width": $0.width, "height": $0.height] }, "default_steps": model.defaultSteps,
+             "offline_preview": model.isOfflinePreview] as [String: Any]
+        }])
+    }
+
+    @Sendable static func transactions(_ context: inout RequestContext) throws -> Response {
+        let user = try context.apiUser()
+        let query = try context.request.query()
+        let limit = try pageLimit(query["limit"])
+        var before: Int64?
+        if let cursor = query["cursor"] {
+            guard let id = Int64(cursor), id > 0 else { throw HTTPError.badRequest("`cursor` is not a cursor this API returned.") }
+            before = id
+        }
+        let entries = try Ledger(db: context.db()).entries(userID: user.id, before: before, limit: limit + 1)
+        let page = entries.prefix(limit)
+        return .json([
+            "data": page.map { ["id": $0.id, "amount": $0.amount, "kind": $0.kind.rawValue, "reason": orNull($0.reason),
+                                "created_at": RFC3339.string($0.createdAt)] as [String: Any] },
+            "next_cursor": orNull(entries.count > limit ? page.last.map { String($0.id) } : nil),
+        ])
+    }
+
+    // MARK: Request details
+
+    static func generationID(_ context: RequestContext) throws -> UUID {
+        guard let text = context.parameters["id"], text.count == 36, let id = UUID(uuidString: text) else {
+            throw HTTPError.notFound("There is no such generation.")
+        }
+        return id
+    }
+
+    static func pageLimit(_ text: String?) throws -> Int {
+        guard let text else { return 20 }
+        guard let limit = Int(text), (1...100).contains(limit) else { throw HTTPError.badRequest("`limit` must be between 1 and 100.") }
+        return limit
+    }
+
+    static func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.header("idempotency-key") else { return nil }
+        guard (1...255).contains(key.utf8.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw HTTPError.badRequest("`Idempotency-Key` must be 1–255 visible ASCII characters.")
+        }
+        return key
+    }
+
+    /// `Prefer: wait=N`, N from 0 to 60.
+    static func waitSeconds(_ request: Request) throws -> Int? {
+        guard let prefer = request.header("prefer") else { return nil }
+        for part in prefer.split(separator: ",") {
+            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, pair[0].lowercased() == "wait" else { continue }
+            guard let seconds = Int(pair[1]), (0...60).contains(seconds) else {
+                throw HTTPError.badRequest("`Prefer: wait=N` takes N from 0 to 60 seconds.")
+            }
+            return seconds
+        }
+        return nil
+    }
+
+    /// Polls until every generation is finished or the time is up (the request thread waits;
+    /// N is capped at 60 s).
+    static func waitForResults(_ generations: [Generation], seconds: Int, userID: Int64, db: Connection) throws -> [Generation] {
+        let deadline = Date().addingTimeInterval(Double(seconds))
+        let store = Generations(db: db)
+        var current = generations
+        while !current.allSatisfy(\.isFinished), Date() < deadline {
+            usleep(100_000)
+            current = try current.map { try store.find(id: $0.id, userID: userID) ?? $0 }
+        }
+        return current
+    }
+}

@@ -1,0 +1,98 @@
+// What a generation request asks for, checked against the contract before anything is charged.
+
+import Crypto
+import Foundation
+
+/// A validated request: every field within its limits, the model known, the size allowed.
+struct GenerationInput: Equatable {
+    let prompt: String
+    let negativePrompt: String
+    let model: String
+    let width: Int
+    let height: Int
+    let seed: UInt32
+    let count: Int
+    let isPublic: Bool
+
+    static let maxPromptLength = 1000
+    static let maxCount = 4
+
+    /// The raw fields, as they came from a form or a JSON body (nil = not given).
+    struct Raw: Decodable {
+        var prompt: String?
+        var negative_prompt: String?
+        var model: String?
+        var width: Int?
+        var height: Int?
+        var seed: Int64?
+        var count: Int?
+        var `public`: Bool?
+    }
+
+    /// Checks every rule of the contract; the first broken one is a 400 with a message that
+    /// names the field. Nothing has been charged or stored at this point.
+    init(_ raw: Raw, models: [ImageModel]) throws {
+        let prompt = (raw.prompt ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !prompt.isEmpty else { throw HTTPError.badRequest("Write a prompt describing the image.", code: "invalid_prompt") }
+        guard prompt.count <= Self.maxPromptLength else {
+            throw HTTPError.badRequest("The prompt is longer than \(Self.maxPromptLength) characters.", code: "invalid_prompt")
+        }
+        guard !prompt.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }) else {
+            throw HTTPError.badRequest("The prompt contains control characters.", code: "invalid_prompt")
+        }
+        let negative = (raw.negative_prompt ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard negative.count <= Self.maxPromptLength else {
+            throw HTTPError.badRequest("The negative prompt is longer than \(Self.maxPromptLength) characters.")
+        }
+        let name = raw.model ?? models.first?.name ?? ""
+        guard let model = models.first(where: { $0.name == name }) else {
+            throw HTTPError.badRequest("Unknown model `\(name)`. Known models: \(models.map(\.name).joined(separator: ", ")).")
+        }
+        let size = ImageSize(raw.width ?? ImageSize.square.width, raw.height ?? ImageSize.square.height)
+        guard model.sizes.contains(size) else {
+            throw HTTPError.badRequest("\(model.name) cannot make \(size) images. Allowed sizes: \(model.sizes.map(\.description).joined(separator: ", ")).")
+        }
+        let count = raw.count ?? 1
+        guard (1...Self.maxCount).contains(count) else { throw HTTPError.badRequest("`count` must be between 1 and \(Self.maxCount).") }
+        let seed: UInt32
+        if let given = raw.seed {
+            guard let value = UInt32(exactly: given) else { throw HTTPError.badRequest("`seed` must be between 0 and 4294967295.") }
+            seed = value
+        } else {
+            seed = Crypto.randomBytes(4).reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        self.prompt = prompt
+        self.negativePrompt = negative
+        self.model = model.name
+        self.width = size.width
+        self.height = size.height
+        self.seed = seed
+        self.count = count
+        self.isPublic = raw.public ?? false
+    }
+
+    /// From form fields (the /generate page). Numbers that don't parse are 400s, not defaults.
+    static func raw(fromForm form: [String: String]) throws -> Raw {
+        func number(_ name: String) throws -> Int64? {
+            guard let text = form[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            guard let value = Int64(text) else { throw HTTPError.badRequest("`\(name)` must be a whole number.") }
+            return value
+        }
+        var raw = Raw()
+        raw.prompt = form["prompt"]
+        raw.negative_prompt = form["negative_prompt"]
+        raw.model = form["model"]
+        if let size = form["size"], !size.isEmpty {
+            let parts = size.split(separator: "x")
+            guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) else {
+                throw HTTPError.badRequest("`size` must look like 1024x1024.")
+            }
+            raw.width = width
+            raw.height = height
+        }
+        raw.seed = try number("seed")
+        raw.count = try number("count").map { Int(clamping: $0) }
+        raw.public = form["public"].map { $0 == "on" || $0 == "true" || $0 == "1" }
+        return raw
+    }
+}

@@ -1,0 +1,134 @@
+// Creating, reading and deleting generations; credits move in the same transactions.
+
+import Crypto
+import Foundation
+import Postgres
+
+struct Generations {
+    /// The channel idle workers LISTEN on: a NOTIFY wakes them the moment a job is queued.
+    static let jobsChannel = "pictor_jobs"
+
+    let db: Connection
+
+    /// Queues `input.count` generations and debits their cost, all or nothing: the usage rows
+    /// and the jobs commit together, and the ledger refuses a balance below zero (402).
+    /// The same `idempotencyKey` with the same request returns the first call's generations.
+    func create(userID: Int64, input: GenerationInput, model: ImageModel, idempotencyKey: String?) throws -> [Generation] {
+        let requestHash = Crypto.sha256("\(input)")
+        if let idempotencyKey, let earlier = try replay(userID: userID, key: idempotencyKey, requestHash: requestHash) {
+            return earlier
+        }
+        do {
+            return try db.transaction { db in
+                let batch = UUID()
+                var created: [Generation] = []
+                for index in 0..<input.count {
+                    let row = try db.query("""
+                        INSERT INTO generations AS g (user_id, batch_id, prompt, negative_prompt, model, provider, width, height,
+                                                      seed, credit_cost, public, idempotency_key, request_hash)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                        RETURNING \(Generation.columns)
+                        """, [userID, batch, input.prompt, input.negativePrompt, model.name, model.provider, input.width, input.height,
+                              Int64((UInt64(input.seed) + UInt64(index)) % (1 << 32)), model.creditCost, input.isPublic,
+                              index == 0 ? idempotencyKey : nil, requestHash])[0]
+                    let generation = try Generation(row: row)
+                    if model.creditCost > 0 {
+                        do {
+                            try db.query("""
+                                INSERT INTO transactions (user_id, amount, kind, generation_id, reason) VALUES ($1, $2, 'usage', $3, $4)
+                                """, [userID, -model.creditCost, generation.id, "\(model.name) \(input.width)x\(input.height)"])
+                        } catch let error as PostgresError where error.isCheckViolation {
+                            throw LedgerError.insufficientCredits
+                        }
+                    }
+                    created.append(generation)
+                }
+                try db.query("SELECT pg_notify($1, '')", [Self.jobsChannel])
+                return created
+            }
+        } catch let error as PostgresError where error.isUniqueViolation && idempotencyKey != nil {
+            // A concurrent request with the same key won; answer with its generations.
+            guard let earlier = try replay(userID: userID, key: idempotencyKey!, requestHash: requestHash) else { throw error }
+            return earlier
+        } catch LedgerError.insufficientCredits {
+            throw HTTPError(402, code: "insufficient_credits",
+                            message: "This needs \(model.creditCost * input.count) credits and your balance is lower. Buy more on /pricing.")
+        }
+    }
+
+    private func replay(userID: Int64, key: String, requestHash: [UInt8]) throws -> [Generation]? {
+        guard let first = try db.query("""
+            SELECT \(Generation.columns), g.request_hash FROM generations g WHERE g.user_id = $1 AND g.idempotency_key = $2
+            """, [userID, key]).first else { return nil }
+        guard try first.get("request_hash", as: [UInt8].self) == requestHash else {
+            throw HTTPError(409, code: "conflict", message: "This Idempotency-Key was already used with a different request.")
+        }
+        let batch: UUID = try first.get("batch_id")
+        return try db.query("SELECT \(Generation.columns) FROM generations g WHERE g.batch_id = $1 ORDER BY g.seed, g.id", [batch])
+            .map(Generation.init(row:))
+    }
+
+    /// The user's generation, or nil (someone else's is as good as missing).
+    func find(id: UUID, userID: Int64) throws -> Generation? {
+        try db.query("SELECT \(Generation.columns) FROM generations g WHERE g.id = $1 AND g.user_id = $2", [id, userID])
+            .first.map(Generation.init(row:))
+    }
+
+    /// Newest first after `cursor` (keyset on created_at, id: stable while new ones arrive).
+    func list(userID: Int64, after cursor: ListCursor?, limit: Int) throws -> (items: [Generation], next: ListCursor?) {
+        let rows = try db.query("""
+            SELECT \(Generation.columns), (extract(epoch FROM g.created_at) * 1000000)::bigint AS micros
+            FROM generations g
+            WHERE g.user_id = $1
+              AND ($2::bigint IS NULL OR (g.created_at, g.id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))
+            ORDER BY g.created_at DESC, g.id DESC
+            LIMIT $4
+            """, [userID, cursor?.micros, cursor?.id, limit + 1])
+        let items = try rows.prefix(limit).map(Generation.init(row:))
+        var next: ListCursor?
+        if rows.count > limit, let last = rows.prefix(limit).last {
+            next = ListCursor(micros: try last.get("micros"), id: try last.get("id"))
+        }
+        return (items, next)
+    }
+
+    /// Deletes the user's generation and returns it (its files are the caller's to remove).
+    /// A job not finished yet gets its credits back first: deleting it means it won't be delivered.
+    func delete(id: UUID, userID: Int64) throws -> Generation? {
+        try db.transaction { db in
+            guard let generation = try db.query("""
+                SELECT \(Generation.columns) FROM generations g WHERE g.id = $1 AND g.user_id = $2 FOR UPDATE
+                """, [id, userID]).first.map(Generation.init(row:)) else { return nil }
+            if !generation.isFinished, generation.creditCost > 0 {
+                try db.query("""
+                    INSERT INTO transactions (user_id, amount, kind, generation_id, reason)
+                    SELECT $1, $2, 'refund', $3, 'deleted before it finished'
+                    WHERE NOT EXISTS (SELECT 1 FROM transactions WHERE generation_id = $3 AND kind = 'refund')
+                    """, [userID, generation.creditCost, id])
+            }
+            try db.query("DELETE FROM generations WHERE id = $1", [id])
+            return generation
+        }
+    }
+}
+
+/// An opaque page cursor: `<created_at in µs>_<id>`.
+struct ListCursor: Equatable {
+    let micros: Int64
+    let id: UUID
+
+    var token: String { "\(micros)_\(id.uuidString.lowercased())" }
+
+    init(micros: Int64, id: UUID) {
+        self.micros = micros
+        self.id = id
+    }
+
+    init(token: String) throws {
+        let parts = token.split(separator: "_")
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+            throw HTTPError.badRequest("`cursor` is not a cursor this API returned.")
+        }
+        self.init(micros: micros, id: id)
+    }
+}
