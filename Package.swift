@@ -41,11 +41,11 @@ let package = Package(
         ]),
 
         // Tests: one target per module, plus the end-to-end suite through nginx.
-        .target(name: "TestSupport", dependencies: ["Postgres", "HTTPClient"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Postgres", "HTTPClient", "Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "PictorTests", dependencies: ["Pictor", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HTTPClient", "Postgres", "TestSupport"]),
     ],

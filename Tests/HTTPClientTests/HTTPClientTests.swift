@@ -1,6 +1,7 @@
 // HTTPClient against a local scripted server: methods, bodies, headers, keep-alive, timeouts, failures.
 import XCTest
 import HTTPClient
+import TestSupport
 
 final class HTTPClientTests: XCTestCase {
     private var servers: [TestHTTPServer] = []

@@ -23,11 +23,14 @@ public final class PictorStack {
     public let socketPath: String
     private var serve: Process?
     private var nginx: Process?
+    /// Running `pictor worker` processes.
+    public private(set) var jobWorkers: [Process] = []
 
     /// - Parameters:
     ///   - settings: extra `section.key = value` lines for the config file.
     ///   - keepConn: render nginx with `fastcgi_keep_conn on` and an upstream keepalive pool.
-    public init(settings: [String: String] = [:], keepConn: Bool = false, workers: Int = 2) throws {
+    ///   - jobWorkers: `pictor worker` processes to start.
+    public init(settings: [String: String] = [:], keepConn: Bool = false, workers: Int = 2, jobWorkers: Int = 0) throws {
         let postgres = try PostgresServer.shared
         databaseURL = postgres.conninfo(database: try postgres.createDatabase(prefix: "e2e"))
         state = NSTemporaryDirectory() + "pictor-e2e-" + UUID().uuidString.prefix(8).lowercased()
@@ -49,6 +52,7 @@ public final class PictorStack {
             "--listen", "127.0.0.1:\(port)", "--client-max-body", "2m", "--keep-conn", keepConn ? "on" : "off",
         ]).trimmingCharacters(in: .whitespacesAndNewlines)
         nginx = try start("/usr/sbin/nginx", ["-p", state, "-c", nginxConf], log: "nginx.out")
+        for _ in 0..<jobWorkers { try startJobWorker() }
         let client = HTTPClient(connectTimeout: 1, timeout: 5)
         try waitFor("Pictor to answer through nginx") {
             (try? client.get(self.baseURL + "/healthz").status) == 200
@@ -78,6 +82,7 @@ public final class PictorStack {
 
     private func start(_ path: String, _ arguments: [String], log: String) throws -> Process {
         let process = Process()
+        process.standardInput = FileHandle.nullDevice
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
@@ -86,6 +91,14 @@ public final class PictorStack {
         process.standardOutput = output
         process.standardError = output
         try process.run()
+        return process
+    }
+
+    /// Starts one more `pictor worker` process (its log goes to worker.log).
+    @discardableResult
+    public func startJobWorker() throws -> Process {
+        let process = try start(Self.binary, ["worker", "--config", configPath], log: "worker-\(jobWorkers.count).log")
+        jobWorkers.append(process)
         return process
     }
 
@@ -123,6 +136,8 @@ public final class PictorStack {
 
     /// Stops nginx and the pool (gracefully: SIGTERM / SIGQUIT) and removes the state directory.
     public func stop() {
+        for worker in jobWorkers where worker.isRunning { worker.terminate(); worker.waitUntilExit() }
+        jobWorkers = []
         if let nginx, nginx.isRunning { nginx.terminate(); nginx.waitUntilExit() }
         if let serve, serve.isRunning { serve.terminate(); serve.waitUntilExit() }
         nginx = nil

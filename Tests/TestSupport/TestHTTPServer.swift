@@ -5,24 +5,32 @@ import Glibc
 #endif
 
 /// What the test server received.
-struct ReceivedRequest {
-    var method = "", target = ""
-    var headers: [(String, String)] = []
-    var body: [UInt8] = []
-    func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+public struct ReceivedRequest {
+    public var method = "", target = ""
+    public var headers: [(String, String)] = []
+    public var body: [UInt8] = []
+    public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
 }
 
 /// What the test server sends back. `interim` is raw text written before the
 /// final response, e.g. "HTTP/1.1 100 Continue\r\n\r\n".
-struct ScriptedResponse {
-    var status = 200, reason = "OK"
-    var headers: [(String, String)] = []
-    var body: [UInt8] = []
-    var interim = ""
+public struct ScriptedResponse {
+    public var status = 200, reason = "OK"
+    public var headers: [(String, String)] = []
+    public var body: [UInt8] = []
+    public var interim = ""
+
+    public init(status: Int = 200, reason: String = "OK", headers: [(String, String)] = [], body: [UInt8] = [], interim: String = "") {
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self.interim = interim
+    }
 }
 
-final class TestHTTPServer: @unchecked Sendable {
-    let port: UInt16
+public final class TestHTTPServer: @unchecked Sendable {
+    public let port: UInt16
     private let listener: Int32
     private let handler: (ReceivedRequest) -> ScriptedResponse
     private let lock = NSLock()
@@ -30,11 +38,11 @@ final class TestHTTPServer: @unchecked Sendable {
     private var _connections = 0
     private var _requests: [ReceivedRequest] = []
 
-    var connections: Int { lock.withLock { _connections } }
-    var requests: [ReceivedRequest] { lock.withLock { _requests } }
+    public var connections: Int { lock.withLock { _connections } }
+    public var requests: [ReceivedRequest] { lock.withLock { _requests } }
 
     /// Binds 127.0.0.1 on a free port; accepts connections only if `accepting`.
-    init(accepting: Bool = true, handler: @escaping (ReceivedRequest) -> ScriptedResponse = { _ in ScriptedResponse() }) {
+    public init(accepting: Bool = true, handler: @escaping (ReceivedRequest) -> ScriptedResponse = { _ in ScriptedResponse() }) {
         self.handler = handler
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
@@ -52,10 +60,10 @@ final class TestHTTPServer: @unchecked Sendable {
         if accepting { Thread { self.acceptLoop() }.start() }
     }
 
-    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+    public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
     /// Closes the listener and every open connection; their threads then exit.
-    func stop() {
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
         lock.withLock { clients.forEach { _ = shutdown($0, Int32(SHUT_RDWR)) } }
