@@ -21,6 +21,7 @@ test: build-debug
 
 bench: build
 	bench/run.sh
+	bench/generations.sh
 
 clean:
 	rm -rf .build var

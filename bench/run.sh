@@ -15,42 +15,7 @@ cd "$root"
 duration=${DURATION:-10}
 connections=${CONNECTIONS:-64}
 threads=${WRK_THREADS:-2}
-port=${PORT:-18480}
-export STATE=$root/var/bench
-bin=${PICTOR_BIN:-$root/.build/release/pictor}
-base=http://127.0.0.1:$port
-
-mkdir -p "$STATE/run" "$STATE/media/public" "$STATE/media/private"
-export PICTOR_CONFIG=$root/pictor.conf
-export PICTOR_DATABASE_URL=$(scripts/postgres.sh url)
-export PICTOR_SERVER_LISTEN=$STATE/run/pictor.sock
-export PICTOR_SERVER_LISTEN_MODE=0666
-export PICTOR_SERVER_ACCESS_LOG=off
-export PICTOR_SERVER_MAX_REQUESTS=0
-export PICTOR_SERVER_WORKERS=${WORKERS:-2}
-export PICTOR_SERVER_THREADS=${THREADS:-8}
-export PICTOR_PATHS_MEDIA=$STATE/media
-export PICTOR_PATHS_TEMPLATES=$root/templates
-export PICTOR_PATHS_PUBLIC=$root/public
-export PICTOR_PATHS_MIGRATIONS=$root/sql
-
-serve_pid= nginx_pid=
-cleanup() {
-  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null || true
-  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true
-  scripts/postgres.sh stop
-}
-trap cleanup EXIT
-
-start_nginx() {
-  if [ -n "$nginx_pid" ]; then kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; fi
-  local conf
-  conf=$(scripts/nginx-site.sh --dev-state "$STATE" --socket "$PICTOR_SERVER_LISTEN" --media "$STATE/media" \
-    --listen "127.0.0.1:$port" --keep-conn "$1")
-  "$(command -v nginx || echo /usr/sbin/nginx)" -p "$STATE" -c "$conf" & nginx_pid=$!
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && return 0; sleep 0.1; done
-  echo "bench: Pictor did not answer through nginx" >&2; exit 1
-}
+source bench/lib.sh
 
 # Prints "requests/s p99" for one URL.
 measure() {
@@ -70,9 +35,7 @@ static_twin() {
   echo "/media/$2"
 }
 
-scripts/postgres.sh start
-"$bin" migrate >/dev/null
-"$bin" serve 2>"$STATE/pictor.log" & serve_pid=$!
+start_stack
 start_nginx off
 
 printf '\nPictor through nginx, %s connections, %ss per run, %s workers x %s threads (%s cores)\n\n' \

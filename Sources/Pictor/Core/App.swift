@@ -27,6 +27,13 @@ public final class App: Sendable {
         AccountPages.register(in: &router)
         AccountAPI.register(in: &router)
         GenerationAPI.register(in: &router)
+        GenerationPages.register(in: &router)
+        let openAPI = FileManager.default.contents(atPath: config.paths.publicFiles + "/openapi.json").map { Array($0) }
+        router.get("/api/v1/openapi.json") { _ in
+            guard let openAPI else { throw HTTPError.notFound("The API description is not installed.") }
+            return Response(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "public, max-age=300")],
+                            body: openAPI)
+        }
         self.router = router
     }
 

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Shared by the benchmarks: a private PostgreSQL, `pictor serve` and nginx under var/bench,
+# stopped again on exit. Source it from a bench script after `cd` to the repository root.
+
+port=${PORT:-18480}
+export STATE=$root/var/bench
+bin=${PICTOR_BIN:-$root/.build/release/pictor}
+base=http://127.0.0.1:$port
+
+mkdir -p "$STATE/run" "$STATE/media/public" "$STATE/media/private"
+export PICTOR_CONFIG=$root/pictor.conf
+export PICTOR_DATABASE_URL=$(scripts/postgres.sh url)
+export PICTOR_SERVER_LISTEN=$STATE/run/pictor.sock
+export PICTOR_SERVER_LISTEN_MODE=0666
+export PICTOR_SERVER_ACCESS_LOG=off
+export PICTOR_SERVER_MAX_REQUESTS=0
+export PICTOR_SERVER_WORKERS=${WORKERS:-2}
+export PICTOR_SERVER_THREADS=${THREADS:-8}
+export PICTOR_PATHS_MEDIA=$STATE/media
+export PICTOR_PATHS_TEMPLATES=$root/templates
+export PICTOR_PATHS_PUBLIC=$root/public
+export PICTOR_PATHS_MIGRATIONS=$root/sql
+
+serve_pid= nginx_pid=
+extra_pids=()
+cleanup() {
+  for pid in "${extra_pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
+  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null || true
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true
+  scripts/postgres.sh stop
+}
+trap cleanup EXIT
+
+# Starts PostgreSQL (fresh migrations) and the pool; then call start_nginx off|on.
+start_stack() {
+  scripts/postgres.sh start
+  "$bin" migrate >/dev/null
+  "$bin" serve 2>"$STATE/pictor.log" & serve_pid=$!
+}
+
+start_nginx() {
+  if [ -n "$nginx_pid" ]; then kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; fi
+  local conf
+  conf=$(scripts/nginx-site.sh --dev-state "$STATE" --socket "$PICTOR_SERVER_LISTEN" --media "$STATE/media" \
+    --listen "127.0.0.1:$port" --keep-conn "$1")
+  "$(command -v nginx || echo /usr/sbin/nginx)" -p "$STATE" -c "$conf" & nginx_pid=$!
+  for _ in $(seq 1 100); do curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && return 0; sleep 0.1; done
+  echo "bench: Pictor did not answer through nginx" >&2; exit 1
+}
+
