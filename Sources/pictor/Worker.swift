@@ -54,15 +54,17 @@ private struct JobLoop {
     let logger: Logger
 
     func run(until stopping: borrowing Atomic<Bool>) {
-        var db: Connection?
+        var session: (db: Connection, runner: JobRunner)?
         while !stopping.load(ordering: .acquiring) {
             do {
-                let connection = try db ?? Connection(config.databaseURL)
-                db = connection
-                let runner = JobRunner(db: connection, config: config, workerID: workerID, logger: logger)
+                if session == nil {
+                    let db = try Connection(config.databaseURL)
+                    session = (db, JobRunner(db: db, config: config, workerID: workerID, logger: logger))
+                }
+                let (db, runner) = session!
                 while !stopping.load(ordering: .acquiring), try runner.runOnce() {}
-                try connection.listen("pictor_jobs")
-                _ = try connection.waitForNotification(timeout: 1)
+                try db.listen(JobRunner.channel)
+                _ = try db.waitForNotification(timeout: 1)
             } catch {
                 logger.error("job loop: \(error); retrying in 1 s")
                 sleep(1)

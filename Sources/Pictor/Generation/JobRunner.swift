@@ -8,6 +8,9 @@ import Postgres
 
 /// Runs generation jobs on one database connection (one per worker thread).
 public final class JobRunner {
+    /// The channel to LISTEN on while the queue is empty (a NOTIFY comes with every new job).
+    public static let channel = Generations.jobsChannel
+
     private let db: Connection
     private let config: Config
     private let media: MediaStore

@@ -1,0 +1,107 @@
+// The /generate form and the /generations/{id} page, as a browser uses them.
+
+import Foundation
+import HTTPClient
+import Imaging
+import TestSupport
+import XCTest
+
+final class GenerationPagesTests: XCTestCase {
+    static var stack: PictorStack!
+    var stack: PictorStack { Self.stack }
+
+    override class func setUp() { stack = try! PictorStack(jobWorkers: 1) }
+    override class func tearDown() { stack.stop(); stack = nil }
+
+    private func signedUp() throws -> Browser {
+        let browser = Browser(base: stack.baseURL)
+        try browser.signUp(email: "page-\(UUID().uuidString.prefix(8).lowercased())@example.com")
+        return browser
+    }
+
+    /// Follows the page until the image is done (what the meta refresh does in a browser).
+    private func finishedPage(_ browser: Browser, _ path: String) throws -> String {
+        var html = ""
+        try stack.waitFor("the generation page to show a result") {
+            html = (try? browser.get(path).text) ?? ""
+            return !html.contains(#"http-equiv="refresh""#)
+        }
+        return html
+    }
+
+    func testFormProducesARealImageShownOnItsPage() throws {
+        let browser = try signedUp()
+        let form = try browser.get("/generate")
+        XCTAssertEqual(form.status, 200)
+        XCTAssertTrue(form.text.contains("flux-schnell"))
+        XCTAssertTrue(form.text.contains("Preview — offline generator"))
+
+        let posted = try browser.post("/generate", [("prompt", "a paper boat on a pond"), ("model", "sdxl"), ("size", "512x512"),
+                                                    ("count", "1"), ("seed", "99")], csrfFrom: "/generate")
+        XCTAssertEqual(posted.status, 303)
+        let location = try XCTUnwrap(posted.header("location"))
+        XCTAssertTrue(location.hasPrefix("/generations/"))
+
+        let pending = try browser.get(location)
+        XCTAssertEqual(pending.status, 200)
+        let html = try finishedPage(browser, location)
+        XCTAssertTrue(html.contains("a paper boat on a pond"))
+        let range = try XCTUnwrap(html.range(of: #"/media/[0-9a-f]{2}/[0-9a-f]{32}\.png"#, options: .regularExpression))
+        let image = try HTTPClient().get(stack.baseURL + String(html[range]))
+        XCTAssertEqual(image.status, 200)
+        let info = try Thumbnailer.inspect(image.body)
+        XCTAssertEqual([info.width, info.height], [512, 512])
+        XCTAssertTrue(html.contains("/generate?remix="))
+        let me = try JSONSerialization.jsonObject(with: Data(browser.get("/api/v1/me").body)) as? [String: Any]
+        XCTAssertEqual(me?["credits"] as? Int, 48, "sdxl costs 2")
+    }
+
+    func testPromptsAreEscapedOnEveryPage() throws {
+        let browser = try signedUp()
+        let prompt = #"<script>alert("pwned")</script> & <img src=x onerror=alert(1)>"#
+        let posted = try browser.post("/generate", [("prompt", prompt), ("model", "flux-schnell"), ("size", "512x512")],
+                                      csrfFrom: "/generate")
+        let location = try XCTUnwrap(posted.header("location"))
+        let id = String(location.dropFirst("/generations/".count))
+        for path in [location, "/generate?remix=" + id] {
+            let html = try finishedPage(browser, path)
+            XCTAssertFalse(html.contains("<script>alert"), path)
+            XCTAssertFalse(html.contains("<img src=x"), path)
+            XCTAssertTrue(html.contains("&lt;script&gt;alert("), path)
+        }
+    }
+
+    func testInvalidFormShowsTheErrorAndChargesNothing() throws {
+        let browser = try signedUp()
+        for (fields, message) in [
+            ([("prompt", "   "), ("model", "flux-schnell")], "Write a prompt"),
+            ([("prompt", "x"), ("model", "nope")], "Unknown model"),
+            ([("prompt", "x"), ("size", "999x999")], "cannot make 999x999"),
+            ([("prompt", "x"), ("count", "9")], "`count` must be between 1 and 4"),
+            ([("prompt", "x"), ("seed", "abc")], "`seed` must be a whole number"),
+        ] {
+            let response = try browser.post("/generate", fields, csrfFrom: "/generate")
+            XCTAssertEqual(response.status, 400, message)
+            XCTAssertTrue(response.text.contains(message), message)
+        }
+        let me = try JSONSerialization.jsonObject(with: Data(browser.get("/api/v1/me").body)) as? [String: Any]
+        XCTAssertEqual(me?["credits"] as? Int, 50)
+    }
+
+    func testGenerationPagesBelongToTheirOwner() throws {
+        let owner = try signedUp()
+        let posted = try owner.post("/generate", [("prompt", "private"), ("size", "512x512")], csrfFrom: "/generate")
+        let location = try XCTUnwrap(posted.header("location"))
+        let stranger = try signedUp()
+        XCTAssertEqual(try stranger.get(location).status, 404)
+        XCTAssertEqual(try Browser(base: stack.baseURL).get(location).status, 303, "logged out → login")
+        XCTAssertEqual(try stranger.post(location + "/delete", [], csrfFrom: "/generate").status, 404)
+        XCTAssertEqual(try owner.get(location).status, 200)
+    }
+
+    func testGenerateNeedsLogin() throws {
+        let response = try Browser(base: stack.baseURL).get("/generate")
+        XCTAssertEqual(response.status, 303)
+        XCTAssertEqual(response.header("location"), "/login?next=%2Fgenerate")
+    }
+}
