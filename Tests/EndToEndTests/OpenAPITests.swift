@@ -1,0 +1,405 @@
+// The OpenAPI document through nginx: served byte for byte as shipped in public/openapi.json,
+// and every route it documents answers real calls the way it documents them.
+
+import Foundation
+import HTTPClient
+import TestSupport
+import XCTest
+
+final class OpenAPITests: XCTestCase {
+    static var stack: PictorStack!
+    var stack: PictorStack { Self.stack }
+
+    /// The file the server serves as is.
+    static let shippedPath = PictorStack.root + "/public/openapi.json"
+
+    /// Every operation the server implements today, as "METHOD path".
+    static let implemented: Set<String> = [
+        "POST /api/v1/generations", "GET /api/v1/generations",
+        "GET /api/v1/generations/{id}", "DELETE /api/v1/generations/{id}",
+        "GET /api/v1/models", "GET /api/v1/transactions", "GET /api/v1/me",
+        "GET /api/v1/openapi.json", "GET /healthz",
+    ]
+
+    override class func setUp() { stack = try! PictorStack(jobWorkers: 1) }
+    override class func tearDown() { stack.stop(); stack = nil }
+
+    func testDocumentIsServedWithoutCredentialsExactlyAsShipped() throws {
+        let response = try HTTPClient().get(stack.baseURL + "/api/v1/openapi.json")
+        XCTAssertEqual(response.status, 200, response.text)
+        XCTAssertEqual(mediaType(response), "application/json")
+        let shipped = try XCTUnwrap(FileManager.default.contents(atPath: Self.shippedPath), "public/openapi.json is missing")
+        XCTAssertEqual(response.body, Array(shipped), "the served document differs from public/openapi.json")
+
+        let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        XCTAssertEqual(document["openapi"] as? String, "3.1.0")
+        let info = try XCTUnwrap(document["info"] as? [String: Any])
+        XCTAssertEqual(info["title"] as? String, "Pictor API")
+        XCTAssertEqual(info["version"] as? String, "1.0.0")
+        XCTAssertEqual((document["servers"] as? [[String: Any]])?.first?["url"] as? String, "/")
+    }
+
+    func testDocumentDescribesExactlyTheRoutesTheServerImplements() throws {
+        let api = try fetchDocument()
+        let operations = api.operations
+        XCTAssertEqual(Set(operations.map { $0.name }), Self.implemented)
+        let ids = operations.compactMap { $0.operation["operationId"] as? String }
+        XCTAssertEqual(ids.count, operations.count, "every operation has an operationId")
+        XCTAssertEqual(Set(ids).count, ids.count, "operationIds are unique")
+        for entry in operations {
+            XCTAssertFalse((entry.operation["summary"] as? String ?? "").isEmpty, "\(entry.name) has a summary")
+            XCTAssertFalse(api.statuses(entry.operation).isEmpty, "\(entry.name) documents its responses")
+        }
+    }
+
+    func testMethodsTheDocumentLeavesOutAre405OnEveryDocumentedPath() throws {
+        let api = try fetchDocument()
+        let user = try APIUser.create(on: stack)
+        let placeholder = UUID().uuidString.lowercased()
+        let documented = Set(api.operations.map { $0.name })
+        for path in Set(api.operations.map { $0.path }).sorted() {
+            for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] where !documented.contains("\(method) \(path)") {
+                let url = stack.baseURL + path.replacingOccurrences(of: "{id}", with: placeholder)
+                let response = try user.client.send(HTTPRequest(method: method, url: url, headers: [user.auth]))
+                XCTAssertEqual(response.status, 405, "\(method) \(path) is not documented, so it must not be served: \(response.text)")
+            }
+        }
+    }
+
+    func testEveryDocumentedOperationAnswersAValidCallWithADocumentedStatusAndBody() throws {
+        let api = try fetchDocument()
+        let user = try APIUser.create(on: stack)
+        let shown = try generationID(user.post(#"{"prompt": "a lighthouse to read back"}"#, headers: [("Prefer", "wait=30")]))
+        let doomed = try generationID(user.post(#"{"prompt": "a lighthouse to delete"}"#))
+
+        var called: Set<String> = []
+        for entry in api.operations {
+            let path = entry.path.replacingOccurrences(of: "{id}", with: entry.method == "delete" ? doomed : shown)
+            XCTAssertFalse(path.contains("{"), "\(entry.name) has a path parameter this test cannot fill")
+            var headers = [user.auth]
+            var body: [UInt8] = []
+            if entry.method == "post" {
+                headers.append(("Content-Type", "application/json"))
+                body = Array(#"{"prompt": "a minimal documented request"}"#.utf8)
+            }
+            let response = try user.client.send(HTTPRequest(method: entry.method.uppercased(), url: stack.baseURL + path,
+                                                            headers: headers, body: body))
+            let context = "\(entry.name) → \(response.status) \(response.text.prefix(300))"
+            XCTAssertNotEqual(response.status, 404, "a documented route is not found: " + context)
+            XCTAssertNotEqual(response.status, 405, "a documented method is refused: " + context)
+            XCTAssertTrue((200..<300).contains(response.status), "a valid call fails: " + context)
+            XCTAssertTrue(api.statuses(entry.operation).contains(response.status), "undocumented status: " + context)
+            try assertBodyIsDocumented(response, entry.operation, api, context)
+            called.insert(entry.name)
+        }
+        XCTAssertEqual(called, Self.implemented)
+        XCTAssertEqual(try user.get("/api/v1/generations/" + doomed).status, 404, "the DELETE call really deleted")
+    }
+
+    func testGenerationObjectsHaveExactlyTheDocumentedProperties() throws {
+        let api = try fetchDocument()
+        let schema = try XCTUnwrap(api.resolve("#/components/schemas/Generation"))
+        let documented = Set(try XCTUnwrap(schema["properties"] as? [String: Any]).keys)
+        XCTAssertEqual(Set(schema["required"] as? [String] ?? []), documented, "every property is always present")
+        let examples = schema["examples"] as? [[String: Any]] ?? []
+        XCTAssertFalse(examples.isEmpty, "the Generation schema has an example")
+        for example in examples { XCTAssertEqual(Set(example.keys), documented, "the example has every property") }
+
+        let user = try APIUser.create(on: stack)
+        let created = try user.object(user.post(#"{"prompt": "a lighthouse, property by property"}"#))
+        XCTAssertEqual(Set(created.keys), documented, "POST answer")
+        let id = try XCTUnwrap(created["id"] as? String)
+        let shown = try user.get("/api/v1/generations/" + id)
+        XCTAssertEqual(shown.status, 200, shown.text)
+        XCTAssertEqual(Set(try user.object(shown).keys), documented, "GET answer")
+        let finished = try user.finished(id)
+        XCTAssertEqual(finished["status"] as? String, "succeeded")
+        XCTAssertEqual(Set(finished.keys), documented, "GET answer once finished")
+        let listed = try XCTUnwrap(try user.object(user.get("/api/v1/generations"))["data"] as? [[String: Any]])
+        XCTAssertEqual(listed.map { Set($0.keys) }, [documented], "list items")
+
+        let value = try JSONDecoder().decode(DecodedJSON.self, from: Data(user.get("/api/v1/generations/" + id).body))
+        XCTAssertNil(api.mismatch(value, schema), "a finished generation fits the Generation schema")
+    }
+
+    func testOperationsWithoutSecurityAnswerAnonymousCallsAndTheOthersAre401() throws {
+        let api = try fetchDocument()
+        XCTAssertFalse((api.document["security"] as? [Any] ?? []).isEmpty, "credentials are required unless an operation says otherwise")
+        let client = HTTPClient()
+        let placeholder = UUID().uuidString.lowercased()
+        for entry in api.operations {
+            var headers: [(String, String)] = []
+            var body: [UInt8] = []
+            if entry.method == "post" {
+                headers.append(("Content-Type", "application/json"))
+                body = Array(#"{"prompt": "an anonymous lighthouse"}"#.utf8)
+            }
+            let response = try client.send(HTTPRequest(method: entry.method.uppercased(),
+                                                       url: stack.baseURL + entry.path.replacingOccurrences(of: "{id}", with: placeholder),
+                                                       headers: headers, body: body))
+            let context = "\(entry.name) without credentials → \(response.status) \(response.text.prefix(300))"
+            if (entry.operation["security"] as? [Any])?.isEmpty == true {
+                XCTAssertTrue((200..<300).contains(response.status), "documented as needing no credentials: " + context)
+            } else {
+                XCTAssertEqual(response.status, 401, context)
+                XCTAssertEqual(response.header("www-authenticate"), "Bearer", context)
+            }
+            XCTAssertTrue(api.statuses(entry.operation).contains(response.status), "undocumented status: " + context)
+            try assertBodyIsDocumented(response, entry.operation, api, context)
+        }
+    }
+
+    func testSessionCookieCallsThatChangeStateNeedTheDocumentedCSRFHeader() throws {
+        let api = try fetchDocument()
+        let schemes = (api.document["components"] as? [String: Any])?["securitySchemes"] as? [String: Any]
+        let cookieAuth = try XCTUnwrap(schemes?["cookieAuth"] as? [String: Any])
+        XCTAssertEqual(cookieAuth["in"] as? String, "cookie")
+        let cookieName = try XCTUnwrap(cookieAuth["name"] as? String)
+        XCTAssertTrue((cookieAuth["description"] as? String ?? "").contains("X-CSRF-Token"))
+        let create = try XCTUnwrap(api.operation("post", "/api/v1/generations"))
+        let remove = try XCTUnwrap(api.operation("delete", "/api/v1/generations/{id}"))
+
+        let browser = Browser(base: stack.baseURL)
+        XCTAssertEqual(try browser.signUp(email: "openapi-\(UUID().uuidString.prefix(8).lowercased())@example.com").status, 303)
+        XCTAssertNotNil(browser.cookies[cookieName], "the session cookie is the documented one")
+        XCTAssertEqual(try browser.get("/api/v1/me").status, 200, "reading needs no CSRF header")
+
+        func send(_ method: String, _ path: String, csrf: String?) throws -> HTTPResponse {
+            var headers: [(String, String)] = []
+            var body: [UInt8] = []
+            if method == "POST" {
+                headers.append(("Content-Type", "application/json"))
+                body = Array(#"{"prompt": "a lighthouse from the browser"}"#.utf8)
+            }
+            if let csrf { headers.append(("X-CSRF-Token", csrf)) }
+            return try browser.send(HTTPRequest(method: method, url: stack.baseURL + path, headers: headers, body: body))
+        }
+
+        let refused = try send("POST", "/api/v1/generations", csrf: nil)
+        XCTAssertEqual(refused.status, 403, refused.text)
+        XCTAssertTrue(api.statuses(create).contains(403), "POST documents the 403")
+        try assertBodyIsDocumented(refused, create, api, "POST without X-CSRF-Token")
+
+        let token = try browser.csrfToken(on: "/account")
+        let created = try send("POST", "/api/v1/generations", csrf: token)
+        XCTAssertEqual(created.status, 202, created.text)
+        let id = try generationID(created)
+
+        let kept = try send("DELETE", "/api/v1/generations/" + id, csrf: nil)
+        XCTAssertEqual(kept.status, 403, kept.text)
+        XCTAssertTrue(api.statuses(remove).contains(403), "DELETE documents the 403")
+        try assertBodyIsDocumented(kept, remove, api, "DELETE without X-CSRF-Token")
+        XCTAssertEqual(try browser.get("/api/v1/generations/" + id).status, 200, "the refused DELETE changed nothing")
+        XCTAssertEqual(try send("DELETE", "/api/v1/generations/" + id, csrf: token).status, 204)
+    }
+
+    // MARK: Helpers
+
+    private func fetchDocument(file: StaticString = #filePath, line: UInt = #line) throws -> OpenAPIDocument {
+        let response = try HTTPClient().get(stack.baseURL + "/api/v1/openapi.json")
+        XCTAssertEqual(response.status, 200, response.text, file: file, line: line)
+        let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+                                     "the document is not a JSON object", file: file, line: line)
+        return OpenAPIDocument(document: document)
+    }
+
+    private func generationID(_ response: HTTPResponse, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        XCTAssertTrue([200, 202].contains(response.status), response.text, file: file, line: line)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any], response.text,
+                                   file: file, line: line)
+        return try XCTUnwrap(object["id"] as? String, response.text, file: file, line: line)
+    }
+
+    private func mediaType(_ response: HTTPResponse) -> String? {
+        response.header("content-type")?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+
+    /// The body is what the operation documents for this status: no body where none is
+    /// documented, else a documented media type and, for JSON, a value that fits the schema.
+    private func assertBodyIsDocumented(_ response: HTTPResponse, _ operation: [String: Any], _ api: OpenAPIDocument,
+                                        _ context: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        guard let documented = (operation["responses"] as? [String: Any])?[String(response.status)] as? [String: Any] else { return }
+        let described = api.resolved(documented)
+        guard let content = described["content"] as? [String: Any] else {
+            XCTAssertTrue(response.body.isEmpty, "documented without a body: " + context, file: file, line: line)
+            return
+        }
+        let type = mediaType(response) ?? "none"
+        XCTAssertNotNil(content[type], "undocumented Content-Type \(type): " + context, file: file, line: line)
+        guard type == "application/json", let schema = (content[type] as? [String: Any])?["schema"] as? [String: Any] else { return }
+        let value = try JSONDecoder().decode(DecodedJSON.self, from: Data(response.body))
+        XCTAssertNil(api.mismatch(value, schema), context, file: file, line: line)
+    }
+}
+
+/// A parsed OpenAPI document: its operations, `$ref` resolution and a schema check covering the
+/// JSON Schema keywords the document uses ($ref, oneOf, type, enum, required, properties, items,
+/// minimum, maximum, minItems, maxItems).
+private struct OpenAPIDocument {
+    static let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
+
+    let document: [String: Any]
+
+    /// One documented operation.
+    struct Entry {
+        let method: String
+        let path: String
+        let operation: [String: Any]
+        var name: String { "\(method.uppercased()) \(path)" }
+    }
+
+    /// Every documented operation, sorted by path then method.
+    var operations: [Entry] {
+        let paths = document["paths"] as? [String: Any] ?? [:]
+        var entries: [Entry] = []
+        for path in paths.keys.sorted() {
+            let item = paths[path] as? [String: Any] ?? [:]
+            for method in Self.methods {
+                if let operation = item[method] as? [String: Any] {
+                    entries.append(Entry(method: method, path: path, operation: operation))
+                }
+            }
+        }
+        return entries
+    }
+
+    func operation(_ method: String, _ path: String) -> [String: Any]? {
+        ((document["paths"] as? [String: Any])?[path] as? [String: Any])?[method] as? [String: Any]
+    }
+
+    /// The status codes an operation documents.
+    func statuses(_ operation: [String: Any]) -> Set<Int> {
+        Set((operation["responses"] as? [String: Any] ?? [:]).keys.compactMap { Int($0) })
+    }
+
+    /// The object a local `$ref` such as `#/components/schemas/Generation` points at.
+    func resolve(_ reference: String) -> [String: Any]? {
+        guard reference.hasPrefix("#/") else { return nil }
+        var node: Any = document
+        for key in reference.dropFirst(2).split(separator: "/") {
+            guard let object = node as? [String: Any], let next = object[String(key)] else { return nil }
+            node = next
+        }
+        return node as? [String: Any]
+    }
+
+    /// `object` itself, or what its `$ref` points at.
+    func resolved(_ object: [String: Any]) -> [String: Any] {
+        guard let reference = object["$ref"] as? String else { return object }
+        return resolve(reference).map(resolved) ?? object
+    }
+
+    /// What in `value` does not fit `schema`, or nil when it fits.
+    func mismatch(_ value: DecodedJSON, _ schema: [String: Any], at path: String = "$") -> String? {
+        if let reference = schema["$ref"] as? String {
+            guard let target = resolve(reference) else { return "\(path): cannot resolve \(reference)" }
+            return mismatch(value, target, at: path)
+        }
+        if let choices = schema["oneOf"] as? [[String: Any]] {
+            let matches = choices.filter { mismatch(value, $0, at: path) == nil }.count
+            if matches != 1 { return "\(path): fits \(matches) of the oneOf schemas, not exactly 1" }
+        }
+        if let types = (schema["type"] as? [String]) ?? (schema["type"] as? String).map({ [$0] }),
+           !types.contains(where: value.isOfType) {
+            return "\(path): \(value.typeName), documented as \(types.joined(separator: " | "))"
+        }
+        if let allowed = schema["enum"] as? [String] {
+            guard case .string(let text) = value, allowed.contains(text) else {
+                return "\(path): \(value) is not one of \(allowed)"
+            }
+        }
+        switch value {
+        case .object(let members):
+            for name in schema["required"] as? [String] ?? [] where members[name] == nil {
+                return "\(path): `\(name)` is missing"
+            }
+            let properties = schema["properties"] as? [String: Any] ?? [:]
+            for name in members.keys.sorted() {
+                if let property = properties[name] as? [String: Any] {
+                    if let problem = mismatch(members[name]!, property, at: path + "." + name) { return problem }
+                } else if (schema["additionalProperties"] as? Bool) == false {
+                    return "\(path): `\(name)` is not documented"
+                }
+            }
+        case .array(let items):
+            if let minimum = schema["minItems"] as? Int, items.count < minimum { return "\(path): fewer than \(minimum) items" }
+            if let maximum = schema["maxItems"] as? Int, items.count > maximum { return "\(path): more than \(maximum) items" }
+            if let itemSchema = schema["items"] as? [String: Any] {
+                for (index, item) in items.enumerated() {
+                    if let problem = mismatch(item, itemSchema, at: "\(path)[\(index)]") { return problem }
+                }
+            }
+        case .integer(let number):
+            if let minimum = (schema["minimum"] as? Int).map(Int64.init), number < minimum { return "\(path): \(number) < \(minimum)" }
+            if let maximum = (schema["maximum"] as? Int).map(Int64.init), number > maximum { return "\(path): \(number) > \(maximum)" }
+        default:
+            break
+        }
+        return nil
+    }
+}
+
+/// A JSON value that keeps booleans, integers and other numbers apart (JSONSerialization's
+/// NSNumber does not, portably).
+private enum DecodedJSON: Decodable, CustomStringConvertible {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([DecodedJSON])
+    case object([String: DecodedJSON])
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([DecodedJSON].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: DecodedJSON].self))
+        }
+    }
+
+    func isOfType(_ type: String) -> Bool {
+        switch (type, self) {
+        case ("null", .null), ("boolean", .bool), ("integer", .integer), ("number", .integer), ("number", .number),
+             ("string", .string), ("array", .array), ("object", .object):
+            return true
+        default:
+            return false
+        }
+    }
+
+    var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .integer: return "integer"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return String(value)
+        case .integer(let value): return String(value)
+        case .number(let value): return String(value)
+        case .string(let value): return value.debugDescription
+        case .array(let items): return "[\(items.map(\.description).joined(separator: ", "))]"
+        case .object(let members): return "{\(members.keys.sorted().map { "\($0.debugDescription): \(members[$0]!)" }.joined(separator: ", "))}"
+        }
+    }
+}
