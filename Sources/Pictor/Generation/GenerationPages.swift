@@ -44,6 +44,7 @@ enum GenerationPages {
             raw.prompt = fields["prompt"]
             raw.negative_prompt = fields["negative_prompt"]
             raw.model = fields["model"]
+            raw.public = fields["public"].map { $0 == "on" || $0 == "true" || $0 == "1" }
             var response = try formPage(&context, user: user, prefill: raw, status: error.status, error: error.message,
                                         seedText: fields["seed"], countText: fields["count"], sizeText: fields["size"])
             for (name, value) in error.headers { response.setHeader(name, value) }
@@ -60,8 +61,11 @@ enum GenerationPages {
         var allSizes: [ImageSize] = []
         for model in models { for size in model.sizes where !allSizes.contains(size) { allSizes.append(size) } }
         let count = countText ?? String(prefill.count ?? 1)
-        var formValues: [String: Any] = ["prompt": prefill.prompt ?? "", "negative_prompt": prefill.negative_prompt ?? "", "count": count]
+        // Empty strings count as present in Mustache: leave out what is empty.
+        var formValues: [String: Any] = ["prompt": prefill.prompt ?? ""]
+        if let negative = prefill.negative_prompt, !negative.isEmpty { formValues["negative_prompt"] = negative }
         if let seed = seedText ?? prefill.seed.map(String.init), !seed.isEmpty { formValues["seed"] = seed }
+        if prefill.public == true { formValues["public"] = true }
         return try context.page("generate", status: status, [
             "title": "Generate",
             "nav": ["generate": true],
@@ -83,6 +87,7 @@ enum GenerationPages {
                 String(value) == count ? ["value": value, "selected": true] : ["value": value]
             },
             "preview_mode": models.allSatisfy(\.isOfflinePreview),
+            "low_balance": user.credits < chosen.creditCost * (Int(count) ?? 1),
         ])
     }
 
