@@ -310,3 +310,24 @@ final class GenerationFaultTests: XCTestCase {
         XCTAssertEqual(try user.books().usages, 3, "the refused request charged nothing")
     }
 }
+
+final class GenerationRetryTests: XCTestCase {
+    func testRetryWithoutSeedReplaysAndBadPreferChargesNothing() throws {
+        let stack = try PictorStack()
+        defer { stack.stop() }
+        let user = try APIUser.create(on: stack)
+        let body = #"{"prompt": "no seed given"}"#
+        let first = try user.object(user.post(body, headers: [("Idempotency-Key", "retry-1")]))
+        let retry = try user.post(body, headers: [("Idempotency-Key", "retry-1")])
+        XCTAssertEqual(retry.status, 202)
+        XCTAssertEqual(try user.object(retry)["id"] as? String, first["id"] as? String)
+        XCTAssertEqual(try user.object(retry)["seed"] as? Int, first["seed"] as? Int)
+
+        let badPrefer = try user.post(#"{"prompt": "x"}"#, headers: [("Prefer", "wait=99")])
+        XCTAssertEqual(badPrefer.status, 400)
+        let badKey = try user.post(#"{"prompt": "x"}"#, headers: [("Idempotency-Key", String(repeating: "k", count: 300))])
+        XCTAssertEqual(badKey.status, 400)
+        XCTAssertEqual(try user.books().usages, 1)
+        XCTAssertEqual(try user.books().balance, 49)
+    }
+}

@@ -23,14 +23,16 @@ enum GenerationAPI {
         let input = try GenerationInput(raw, models: config.models)
         let model = config.models.first { $0.name == input.model }!
         try GenerationLimits.checkRate(userID: user.id, db: context.db(), config: config.generation)
+        // Every header is checked before anything is charged.
         let idempotencyKey = try idempotencyKey(context.request)
+        let wait = try waitSeconds(context.request)
         var generations = try Generations(db: context.db())
             .create(userID: user.id, input: input, model: model, idempotencyKey: idempotencyKey)
-        if let seconds = try waitSeconds(context.request) {
-            generations = try waitForResults(generations, seconds: seconds, userID: user.id, db: context.db())
+        if let wait {
+            generations = try waitForResults(generations, seconds: wait, userID: user.id, db: context.db())
         }
         let media = context.app.media
-        let done = generations.allSatisfy(\.isFinished)
+        let done = wait != nil && generations.allSatisfy(\.isFinished)
         let objects = generations.map { $0.json(media: media) }
         let body: Any
         if objects.count == 1 { body = objects[0] } else { body = ["data": objects] as [String: Any] }

@@ -13,6 +13,9 @@ struct GenerationInput: Equatable {
     let seed: UInt32
     let count: Int
     let isPublic: Bool
+    /// The request as the client sent it (a seed left out stays "random"), so a retry with the
+    /// same Idempotency-Key and body matches although each call draws its own random seed.
+    let fingerprint: String
 
     static let maxPromptLength = 1000
     static let maxCount = 4
@@ -69,6 +72,8 @@ struct GenerationInput: Equatable {
         self.seed = seed
         self.count = count
         self.isPublic = raw.public ?? false
+        fingerprint = [prompt, negative, model.name, size.description, raw.seed.map(String.init) ?? "random",
+                       String(count), String(isPublic)].joined(separator: "\u{1F}")
     }
 
     /// From form fields (the /generate page). Numbers that don't parse are 400s, not defaults.

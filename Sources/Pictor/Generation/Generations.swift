@@ -14,7 +14,7 @@ struct Generations {
     /// and the jobs commit together, and the ledger refuses a balance below zero (402).
     /// The same `idempotencyKey` with the same request returns the first call's generations.
     func create(userID: Int64, input: GenerationInput, model: ImageModel, idempotencyKey: String?) throws -> [Generation] {
-        let requestHash = Crypto.sha256("\(input)")
+        let requestHash = Crypto.sha256(input.fingerprint)
         if let idempotencyKey, let earlier = try replay(userID: userID, key: idempotencyKey, requestHash: requestHash) {
             return earlier
         }
