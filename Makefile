@@ -22,6 +22,7 @@ test: build-debug
 bench: build
 	bench/run.sh
 	bench/generations.sh
+	bench/thumbnails.sh
 
 clean:
 	rm -rf .build var

@@ -40,12 +40,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // The thumbnail benchmark (bench/thumbnails.sh).
+        .executableTarget(name: "imaging-bench", dependencies: ["Imaging", "CMagickWand"], path: "bench/ThumbnailBench"),
+
         // Tests: one target per module, plus the end-to-end suite through nginx.
         .target(name: "TestSupport", dependencies: ["Postgres", "HTTPClient", "Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CMagickWand"]),
         .testTarget(name: "PictorTests", dependencies: ["Pictor", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HTTPClient", "Postgres", "TestSupport"]),
     ],

@@ -26,4 +26,13 @@ enum ImageFormat: String, Sendable {
 
     /// ImageMagick's coder name.
     var magick: String { rawValue.uppercased() }
+
+    /// Width and height from a PNG's IHDR (always the first chunk), without any decoder.
+    /// PNG allows sides up to 2^31, and ImageMagick refuses such files silently, with no reason
+    /// given; reading the 8 bytes here lets Pictor say why it refused.
+    static func pngDeclaredSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
+        guard bytes.count >= 24, Array(bytes[12..<16]) == Array("IHDR".utf8) else { return nil }
+        func uint32(at offset: Int) -> Int { bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) } }
+        return (uint32(at: 16), uint32(at: 20))
+    }
 }

@@ -13,11 +13,11 @@ enum Magick {
 
     /// Turns the wand's pending exception into an `ImagingError` and clears it, so a wand that
     /// is reused (or a caller that retries) does not see a stale error.
-    static func error(_ wand: OpaquePointer, _ context: String) -> ImagingError {
+    static func error(_ wand: OpaquePointer, _ context: String, detail reported: String? = nil) -> ImagingError {
         var severity = UndefinedException
-        var detail = ""
+        var detail = reported ?? ""
         if let text = MagickGetException(wand, &severity) {
-            detail = String(cString: text)
+            if detail.isEmpty { detail = String(cString: text) }
             _ = MagickRelinquishMemory(text)
         }
         MagickClearException(wand)
@@ -34,6 +34,9 @@ enum Magick {
         guard !bytes.isEmpty else { throw ImagingError("empty image data") }
         guard let format = ImageFormat(sniffing: bytes) else {
             throw ImagingError("not a PNG, JPEG or WebP image")
+        }
+        if format == .png, let declared = ImageFormat.pngDeclaredSize(bytes) {
+            try checkLimits(width: declared.width, height: declared.height)
         }
         let wand = try newWand()
         defer { _ = DestroyMagickWand(wand) }
@@ -65,14 +68,22 @@ enum Magick {
     static func read(_ bytes: [UInt8], format: ImageFormat, into wand: OpaquePointer) throws {
         _ = MagickSetFormat(wand, format.magick)
         let ok = bytes.withUnsafeBytes { MagickReadImageBlob(wand, $0.baseAddress, $0.count) }
-        // A truncated file can come back as a half-decoded picture with an error recorded
-        // beside it; a grey lower half is not worth storing, so any error-level report fails.
         guard ok == MagickTrue, MagickGetNumberImages(wand) > 0,
               MagickGetExceptionType(wand).rawValue < ErrorException.rawValue
         else {
             throw error(wand, "could not decode the \(format.magick) image")
         }
-        MagickClearException(wand)  // warnings only, e.g. libjpeg's "extraneous bytes"
+        // A truncated or damaged JPEG decodes "successfully" with a grey lower half; libjpeg
+        // only warns, and ImageMagick 6 files that warning on the image, not on the wand.
+        // A damaged picture is not worth storing, so corruption warnings fail the read too
+        // (other warnings, e.g. libpng's about a sloppy sRGB profile, are harmless).
+        if let image = GetImageFromMagickWand(wand),  // the wand's own image, not a copy
+           case let severity = image.pointee.exception.severity.rawValue,
+           severity == CorruptImageWarning.rawValue || severity >= ErrorException.rawValue {
+            let reason = image.pointee.exception.reason.map { String(cString: $0) }
+            throw error(wand, "damaged \(format.magick) image", detail: reason)
+        }
+        MagickClearException(wand)  // harmless warnings, e.g. an unknown PNG chunk
         while MagickGetNumberImages(wand) > 1 {
             MagickSetLastIterator(wand)
             _ = MagickRemoveImage(wand)
@@ -82,14 +93,23 @@ enum Magick {
 
     /// Encodes the wand's current image. `quality` is ignored for PNG, which is lossless.
     static func encode(_ wand: OpaquePointer, as format: ImageFormat, quality: Int) throws -> [UInt8] {
+        // Both the image's and the wand's format: the wand's still names the coder forced at
+        // read time, and ImageMagick would pick that one over the image's.
         _ = MagickSetImageFormat(wand, format.magick)
+        _ = MagickSetFormat(wand, format.magick)
         _ = MagickSetImageDepth(wand, 8)
         switch format {
         case .png:
             // No tIME chunk and no date:create/date:modify text: identical pixels must give
             // identical bytes, whenever they are encoded.
             _ = MagickSetOption(wand, "png:exclude-chunk", "date,time")
-        case .webp, .jpeg:
+        case .webp:
+            _ = MagickSetImageCompressionQuality(wand, quality)
+            // libwebp's effort 2 instead of the default 4: measured on 512 px thumbnails it
+            // halves the encode time (the biggest cost of a thumbnail) for 4–6 % more bytes
+            // and 0.2 dB less PSNR.
+            _ = MagickSetOption(wand, "webp:method", "2")
+        case .jpeg:
             _ = MagickSetImageCompressionQuality(wand, quality)
         }
         var length = 0
@@ -100,14 +120,18 @@ enum Magick {
         return Array(UnsafeBufferPointer(start: blob, count: length))
     }
 
-    /// The wand's current image as packed 8-bit RGB (for tests and pixel comparisons).
-    static func rgbPixels(_ wand: OpaquePointer) throws -> [UInt8] {
+    /// Decodes to packed 8-bit RGB; lets tests compare pictures by their pixels.
+    static func decodeRGB(_ bytes: [UInt8]) throws -> (width: Int, height: Int, rgb: [UInt8]) {
+        let header = try ping(bytes)
+        let wand = try newWand()
+        defer { _ = DestroyMagickWand(wand) }
+        try read(bytes, format: header.format, into: wand)
         let width = Int(MagickGetImageWidth(wand)), height = Int(MagickGetImageHeight(wand))
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         let ok = rgb.withUnsafeMutableBytes {
             MagickExportImagePixels(wand, 0, 0, width, height, "RGB", CharPixel, $0.baseAddress)
         }
         guard ok == MagickTrue else { throw error(wand, "could not read pixels") }
-        return rgb
+        return (width, height, rgb)
     }
 }

@@ -104,6 +104,8 @@ final class GenerationTests: XCTestCase {
             XCTAssertEqual(thumbnail.status, 200)
             let thumb = try Thumbnailer.inspect(thumbnail.body)
             XCTAssertEqual([thumb.width, thumb.height], [side, side])
+            XCTAssertEqual(thumb.format, Imaging.supportsWebP ? "WEBP" : "JPEG", "the bytes are what the name says")
+            XCTAssertEqual(thumbnail.header("content-type"), Imaging.supportsWebP ? "image/webp" : "image/jpeg")
         }
         let books = try user.books()
         XCTAssertEqual(books.balance, 49)
