@@ -65,11 +65,10 @@ extension Admin {
         }
     }
 
-    struct Grant: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Give a user credits (a `grant` ledger row).")
-        @OptionGroup var options: ConfigOptions
+    /// What `grant` and `revoke` take.
+    struct CreditChange: ParsableArguments {
         @Option(help: "The user's email.") var email: String
-        @Option(help: "Credits to add (positive).") var amount: Int
+        @Option(help: "Credits to add or remove (positive).") var amount: Int
         @Option(help: "Why, kept in the ledger.") var reason: String
 
         func validate() throws {
@@ -77,34 +76,28 @@ extension Admin {
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason is required") }
         }
 
-        func run() throws {
+        /// Appends the ledger row (the balance follows; it never goes below zero).
+        func apply(_ kind: LedgerKind, _ options: ConfigOptions) {
             withDatabase(options) { _, db in
                 let target = try user(email, db)
-                try Ledger(db: db).append(userID: target.id, amount: amount, kind: .grant, reason: reason)
-                print("granted \(amount) credits to \(target.email); balance \(try user(email, db).credits)")
+                try Ledger(db: db).append(userID: target.id, amount: kind == .revoke ? -amount : amount, kind: kind, reason: reason)
+                print("\(kind == .revoke ? "removed" : "granted") \(amount) credits \(kind == .revoke ? "from" : "to") \(target.email); balance \(try user(email, db).credits)")
             }
         }
+    }
+
+    struct Grant: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give a user credits (a `grant` ledger row).")
+        @OptionGroup var options: ConfigOptions
+        @OptionGroup var change: CreditChange
+        func run() throws { change.apply(.grant, options) }
     }
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Take credits from a user (a `revoke` ledger row).")
         @OptionGroup var options: ConfigOptions
-        @Option(help: "The user's email.") var email: String
-        @Option(help: "Credits to remove (positive).") var amount: Int
-        @Option(help: "Why, kept in the ledger.") var reason: String
-
-        func validate() throws {
-            guard amount > 0 else { throw ValidationError("--amount must be positive") }
-            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason is required") }
-        }
-
-        func run() throws {
-            withDatabase(options) { _, db in
-                let target = try user(email, db)
-                try Ledger(db: db).append(userID: target.id, amount: -amount, kind: .revoke, reason: reason)
-                print("removed \(amount) credits from \(target.email); balance \(try user(email, db).credits)")
-            }
-        }
+        @OptionGroup var change: CreditChange
+        func run() throws { change.apply(.revoke, options) }
     }
 
     struct CreateKey: ParsableCommand {
