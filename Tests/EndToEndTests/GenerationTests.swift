@@ -300,6 +300,21 @@ final class GenerationFaultTests: XCTestCase {
         XCTAssertEqual(books.ledger, 48)
     }
 
+    func testStorageFailureEndsFailedWithCreditsBack() throws {
+        // A media root under a regular file: every write fails, as on a full or read-only disk.
+        let stack = try PictorStack(settings: ["paths.media": "/dev/null/media"], jobWorkers: 1)
+        defer { stack.stop() }
+        let user = try APIUser.create(on: stack)
+        let id = try user.object(user.post(#"{"prompt": "nowhere to go", "width": 512, "height": 512}"#))["id"] as! String
+        let done = try user.finished(id)
+        XCTAssertEqual(done["status"] as? String, "failed")
+        XCTAssertEqual(done["error"] as? String, "The image could not be stored. Your credits were refunded.")
+        let books = try user.books()
+        XCTAssertEqual(books.balance, 50)
+        XCTAssertEqual(books.ledger, 50)
+        XCTAssertEqual(books.refunds, 1)
+    }
+
     func testGenerationRequestsAreRateLimitedPerUser() throws {
         let stack = try PictorStack(settings: ["generation.requests_per_minute": "3"])
         defer { stack.stop() }
