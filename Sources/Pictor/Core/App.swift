@@ -3,8 +3,8 @@
 import FastCGI
 import Foundation
 import Logging
-import Postgres
 import Crypto
+import Postgres
 
 /// Everything a worker process builds once and shares between its threads (all immutable).
 public final class App: Sendable {
@@ -28,12 +28,7 @@ public final class App: Sendable {
         AccountAPI.register(in: &router)
         GenerationAPI.register(in: &router)
         GenerationPages.register(in: &router)
-        let openAPI = FileManager.default.contents(atPath: config.paths.publicFiles + "/openapi.json").map { Array($0) }
-        router.get("/api/v1/openapi.json") { _ in
-            guard let openAPI else { throw HTTPError.notFound("The API description is not installed.") }
-            return Response(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "public, max-age=300")],
-                            body: openAPI)
-        }
+        APIDocument.register(in: &router, publicDirectory: config.paths.publicFiles)
         self.router = router
     }
 

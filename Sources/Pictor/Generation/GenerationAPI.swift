@@ -19,15 +19,11 @@ enum GenerationAPI {
     @Sendable static func create(_ context: inout RequestContext) throws -> Response {
         let user = try context.apiUser()
         let raw = try context.request.json(GenerationInput.Raw.self)
-        let config = context.app.config
-        let input = try GenerationInput(raw, models: config.models)
-        let model = config.models.first { $0.name == input.model }!
-        try GenerationLimits.checkRate(userID: user.id, db: context.db(), config: config.generation)
         // Every header is checked before anything is charged.
         let idempotencyKey = try idempotencyKey(context.request)
         let wait = try waitSeconds(context.request)
         var generations = try Generations(db: context.db())
-            .create(userID: user.id, input: input, model: model, idempotencyKey: idempotencyKey)
+            .start(raw, userID: user.id, config: context.app.config, idempotencyKey: idempotencyKey)
         if let wait {
             generations = try waitForResults(generations, seconds: wait, userID: user.id, db: context.db())
         }

@@ -34,11 +34,7 @@ enum GenerationPages {
         var raw = GenerationInput.Raw()
         do {
             raw = try GenerationInput.raw(fromForm: fields)
-            let config = context.app.config
-            let input = try GenerationInput(raw, models: config.models)
-            let model = config.models.first { $0.name == input.model }!
-            try GenerationLimits.checkRate(userID: user.id, db: context.db(), config: config.generation)
-            let created = try Generations(db: context.db()).create(userID: user.id, input: input, model: model, idempotencyKey: nil)
+            let created = try Generations(db: context.db()).start(raw, userID: user.id, config: context.app.config, idempotencyKey: nil)
             return .redirect(to: "/generations/" + created[0].id.uuidString.lowercased())
         } catch let error as HTTPError where error.status < 500 {
             raw.prompt = fields["prompt"]

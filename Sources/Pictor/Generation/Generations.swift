@@ -10,6 +10,15 @@ struct Generations {
 
     let db: Connection
 
+    /// Everything a new request goes through, for the API and the form alike: validation,
+    /// the per-user rate limit, then `create`. Each step refuses before anything is charged.
+    func start(_ raw: GenerationInput.Raw, userID: Int64, config: Config, idempotencyKey: String?) throws -> [Generation] {
+        let input = try GenerationInput(raw, models: config.models)
+        let model = config.models.first { $0.name == input.model }!
+        try GenerationLimits.checkRate(userID: userID, db: db, config: config.generation)
+        return try create(userID: userID, input: input, model: model, idempotencyKey: idempotencyKey)
+    }
+
     /// Queues `input.count` generations and debits their cost, all or nothing: the usage rows
     /// and the jobs commit together, and the ledger refuses a balance below zero (402).
     /// The same `idempotencyKey` with the same request returns the first call's generations.
