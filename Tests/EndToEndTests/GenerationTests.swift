@@ -93,14 +93,16 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(generation["credit_cost"] as? Int, 1)
 
         let client = HTTPClient()
-        let image = try client.get(stack.baseURL + (generation["image_url"] as! String))
+        let id = generation["id"] as! String
+        XCTAssertEqual(generation["image_url"] as? String, "/generations/\(id)/image", "a private image is served through Pictor")
+        let image = try client.get(stack.baseURL + (generation["image_url"] as! String), headers: [user.auth])
         XCTAssertEqual(image.status, 200)
-        XCTAssertEqual(image.header("cache-control"), "public, max-age=31536000, immutable")
+        XCTAssertEqual(image.header("cache-control"), "private, max-age=31536000, immutable")
         let info = try Thumbnailer.inspect(image.body)
         XCTAssertEqual([info.width, info.height], [1024, 1024])
         XCTAssertEqual(info.format.uppercased(), "PNG")
         for (key, side) in [("thumbnail_url", 256), ("thumbnail_large_url", 512)] {
-            let thumbnail = try client.get(stack.baseURL + (generation[key] as! String))
+            let thumbnail = try client.get(stack.baseURL + (generation[key] as! String), headers: [user.auth])
             XCTAssertEqual(thumbnail.status, 200)
             let thumb = try Thumbnailer.inspect(thumbnail.body)
             XCTAssertEqual([thumb.width, thumb.height], [side, side])
@@ -245,10 +247,13 @@ final class GenerationTests: XCTestCase {
         let generation = try user.object(user.post(#"{"prompt": "to delete"}"#, headers: [("Prefer", "wait=30")]))
         let id = generation["id"] as! String
         let urls = ["image_url", "thumbnail_url", "thumbnail_large_url"].map { stack.baseURL + (generation[$0] as! String) }
-        for url in urls { XCTAssertEqual(try HTTPClient().get(url).status, 200) }
+        for url in urls { XCTAssertEqual(try HTTPClient().get(url, headers: [user.auth]).status, 200) }
+        let files = try FileManager.default.subpathsOfDirectory(atPath: stack.state + "/media").filter { $0.hasSuffix(".png") || $0.hasSuffix(".webp") }
         let delete = try user.client.send(HTTPRequest(method: "DELETE", url: stack.baseURL + "/api/v1/generations/" + id, headers: [user.auth]))
         XCTAssertEqual(delete.status, 204)
-        for url in urls { XCTAssertEqual(try HTTPClient().get(url).status, 404) }
+        for url in urls { XCTAssertEqual(try HTTPClient().get(url, headers: [user.auth]).status, 404) }
+        let left = try FileManager.default.subpathsOfDirectory(atPath: stack.state + "/media").filter { $0.hasSuffix(".png") || $0.hasSuffix(".webp") }
+        XCTAssertEqual(files.count - left.count, 3, "the image and both thumbnails are gone from disk")
         XCTAssertEqual(try user.get("/api/v1/generations/" + id).status, 404)
         XCTAssertEqual(try user.books().balance, 49, "a finished image's credits are spent")
     }

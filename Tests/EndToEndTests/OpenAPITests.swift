@@ -16,7 +16,7 @@ final class OpenAPITests: XCTestCase {
     /// Every operation the server implements today, as "METHOD path".
     static let implemented: Set<String> = [
         "POST /api/v1/generations", "GET /api/v1/generations",
-        "GET /api/v1/generations/{id}", "DELETE /api/v1/generations/{id}",
+        "GET /api/v1/generations/{id}", "DELETE /api/v1/generations/{id}", "PATCH /api/v1/generations/{id}",
         "GET /api/v1/models", "GET /api/v1/transactions", "GET /api/v1/me",
         "GET /api/v1/openapi.json", "GET /healthz",
     ]
@@ -81,6 +81,9 @@ final class OpenAPITests: XCTestCase {
             if entry.method == "post" {
                 headers.append(("Content-Type", "application/json"))
                 body = Array(#"{"prompt": "a minimal documented request"}"#.utf8)
+            } else if entry.method == "patch" {
+                headers.append(("Content-Type", "application/json"))
+                body = Array(#"{"favorite": true}"#.utf8)
             }
             let response = try user.client.send(HTTPRequest(method: entry.method.uppercased(), url: stack.baseURL + path,
                                                             headers: headers, body: body))

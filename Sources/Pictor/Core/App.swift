@@ -28,6 +28,8 @@ public final class App: Sendable {
         AccountAPI.register(in: &router)
         GenerationAPI.register(in: &router)
         GenerationPages.register(in: &router)
+        GalleryPages.register(in: &router)
+        MediaAccess.register(in: &router)
         APIDocument.register(in: &router, publicDirectory: config.paths.publicFiles)
         self.router = router
     }

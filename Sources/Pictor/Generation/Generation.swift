@@ -58,8 +58,31 @@ public struct Generation: Sendable {
 
     var isFinished: Bool { status == .succeeded || status == .failed }
 
+    /// The stored files of a generation.
+    enum File: String, CaseIterable {
+        case image, thumbnail
+        case thumbnailLarge = "thumbnail-large"
+    }
+
+    func key(_ file: File) -> String? {
+        switch file {
+        case .image: return imageKey
+        case .thumbnail: return thumbKey
+        case .thumbnailLarge: return thumbLargeKey
+        }
+    }
+
+    var fileKeys: [String?] { File.allCases.map(key) }
+
+    /// Public files are nginx's to serve at /media/; private ones go through
+    /// /generations/{id}/{file}, where Pictor checks the owner first.
+    func url(_ file: File) -> String? {
+        guard let key = key(file) else { return nil }
+        return isPublic ? MediaStore.publicURL(for: key) : "/generations/\(id.uuidString.lowercased())/\(file.rawValue)"
+    }
+
     /// The API's generation object (RFC 3339 UTC times, null for what is not there yet).
-    func json(media: MediaStore) -> [String: Any] {
+    func json() -> [String: Any] {
         [
             "id": id.uuidString.lowercased(),
             "status": status.rawValue,
@@ -70,9 +93,9 @@ public struct Generation: Sendable {
             "height": height,
             "seed": seed,
             "credit_cost": creditCost,
-            "image_url": orNull(imageKey.map(media.url(for:))),
-            "thumbnail_url": orNull(thumbKey.map(media.url(for:))),
-            "thumbnail_large_url": orNull(thumbLargeKey.map(media.url(for:))),
+            "image_url": orNull(url(.image)),
+            "thumbnail_url": orNull(url(.thumbnail)),
+            "thumbnail_large_url": orNull(url(.thumbnailLarge)),
             "public": isPublic,
             "favorite": favorite,
             "error": orNull(error),

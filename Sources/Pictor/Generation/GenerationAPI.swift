@@ -10,6 +10,7 @@ enum GenerationAPI {
         router.get("/api/v1/generations", list)
         router.get("/api/v1/generations/{id}", show)
         router.add("DELETE", "/api/v1/generations/{id}", delete)
+        router.add("PATCH", "/api/v1/generations/{id}", update)
         router.get("/api/v1/models", models)
         router.get("/api/v1/transactions", transactions)
     }
@@ -27,9 +28,8 @@ enum GenerationAPI {
         if let wait {
             generations = try waitForResults(generations, seconds: wait, userID: user.id, db: context.db())
         }
-        let media = context.app.media
         let done = wait != nil && generations.allSatisfy(\.isFinished)
-        let objects = generations.map { $0.json(media: media) }
+        let objects = generations.map { $0.json() }
         let body: Any
         if objects.count == 1 { body = objects[0] } else { body = ["data": objects] as [String: Any] }
         var response = Response.json(body, status: done ? 200 : 202)
@@ -42,7 +42,7 @@ enum GenerationAPI {
         guard let generation = try Generations(db: context.db()).find(id: try generationID(context), userID: user.id) else {
             throw HTTPError.notFound("There is no such generation.")
         }
-        return .json(generation.json(media: context.app.media))
+        return .json(generation.json())
     }
 
     @Sendable static func list(_ context: inout RequestContext) throws -> Response {
@@ -50,8 +50,16 @@ enum GenerationAPI {
         let query = try context.request.query()
         let limit = try pageLimit(query["limit"])
         let cursor = try query["cursor"].map(ListCursor.init(token:))
-        let page = try Generations(db: context.db()).list(userID: user.id, after: cursor, limit: limit)
-        return .json(["data": page.items.map { $0.json(media: context.app.media) }, "next_cursor": orNull(page.next?.token)])
+        var filter = Generations.Filter()
+        filter.words = query["q"]
+        filter.model = query["model"].flatMap { $0.isEmpty ? nil : $0 }
+        switch query["favorite"] {
+        case nil, "false": break
+        case "true": filter.favoritesOnly = true
+        default: throw HTTPError.badRequest("`favorite` must be true or false.")
+        }
+        let page = try Generations(db: context.db()).list(userID: user.id, filter: filter, after: cursor, limit: limit)
+        return .json(["data": page.items.map { $0.json() }, "next_cursor": orNull(page.next?.token)])
     }
 
     @Sendable static func delete(_ context: inout RequestContext) throws -> Response {
@@ -59,8 +67,28 @@ enum GenerationAPI {
         guard let deleted = try Generations(db: context.db()).delete(id: try generationID(context), userID: user.id) else {
             throw HTTPError.notFound("There is no such generation.")
         }
-        context.app.media.delete([deleted.imageKey, deleted.thumbKey, deleted.thumbLargeKey])
+        context.app.media.delete(deleted.fileKeys)
         return Response(status: 204)
+    }
+
+    /// `{"public": bool}` and/or `{"favorite": bool}`.
+    @Sendable static func update(_ context: inout RequestContext) throws -> Response {
+        struct Changes: Decodable {
+            var `public`: Bool?
+            var favorite: Bool?
+        }
+        let user = try context.apiUser()
+        let id = try generationID(context)
+        let changes = try context.request.json(Changes.self)
+        guard changes.public != nil || changes.favorite != nil else {
+            throw HTTPError.badRequest("Send `public` and/or `favorite` (true or false).")
+        }
+        let curation = Curation(db: try context.db(), media: context.app.media)
+        var generation = try Generations(db: context.db()).find(id: id, userID: user.id)
+        if generation != nil, let favorite = changes.favorite { generation = try curation.setFavorite(favorite, id: id, userID: user.id) }
+        if generation != nil, let isPublic = changes.public { generation = try curation.setPublic(isPublic, id: id, userID: user.id) }
+        guard let generation else { throw HTTPError.notFound("There is no such generation.") }
+        return .json(generation.json())
     }
 
     @Sendable static func models(_ context: inout RequestContext) throws -> Response {

@@ -92,12 +92,15 @@ enum GenerationPages {
         return "\(size.width) × \(size.height) — \(shape)"
     }
 
+    /// Anyone may see a public image; a private one only its owner (404 for everyone else,
+    /// the same as for an image that does not exist).
     @Sendable static func show(_ context: inout RequestContext) throws -> Response {
-        let user = try context.requireUser()
-        guard let generation = try Generations(db: context.db()).find(id: try GenerationAPI.generationID(context), userID: user.id) else {
+        let viewer = try context.session()?.user
+        guard let generation = try Generations(db: context.db())
+            .findVisible(id: try GenerationAPI.generationID(context), viewerID: viewer?.id) else {
+            if viewer == nil { _ = try context.requireUser() }   // maybe theirs: log in first
             throw HTTPError.notFound("There is no such image.")
         }
-        let media = context.app.media
         let id = generation.id.uuidString.lowercased()
         var values: [String: Any] = [
             "id": id, "status": generation.status.rawValue, "prompt": generation.prompt, "model": generation.model,
@@ -114,12 +117,27 @@ enum GenerationPages {
         case .failed: values["is_failed"] = true
         }
         if let key = generation.imageKey {
-            values["image_url"] = media.url(for: key)
+            values["image_url"] = generation.url(.image)
             values["download_name"] = "pictor-\(id.prefix(8)).\((key as NSString).pathExtension)"
         }
-        if let key = generation.thumbKey { values["thumbnail_url"] = media.url(for: key) }
-        if let key = generation.thumbLargeKey { values["thumbnail_large_url"] = media.url(for: key) }
-        var page: [String: Any] = ["title": generation.isFinished ? "Your image" : "Drawing your image…", "generation": values]
+        values["thumbnail_url"] = generation.url(.thumbnail) as Any
+        values["thumbnail_large_url"] = generation.url(.thumbnailLarge) as Any
+        let isOwner = generation.userID == viewer?.id
+        if isOwner { values["is_owner"] = true }
+        if generation.favorite { values["favorite"] = true }
+        let site = context.app.config.site
+        if generation.isPublic {
+            values["public"] = true
+            values["share_url"] = site.publicURL + "/generations/" + id
+        }
+        var page: [String: Any] = [
+            "title": !isOwner ? "An image on \(site.name)" : generation.isFinished ? "Your image" : "Drawing your image…",
+            "generation": values,
+        ]
+        if generation.isPublic, let thumbnail = generation.url(.thumbnailLarge) {
+            page["og"] = ["title": String(generation.prompt.prefix(100)), "description": "Made with \(generation.model) on \(site.name).",
+                          "image": site.publicURL + thumbnail, "url": site.publicURL + "/generations/" + id]
+        }
         if !generation.isFinished { page["refresh_seconds"] = 2 }
         return try context.page("generation", page)
     }
@@ -129,7 +147,7 @@ enum GenerationPages {
         guard let deleted = try Generations(db: context.db()).delete(id: try GenerationAPI.generationID(context), userID: user.id) else {
             throw HTTPError.notFound("There is no such image.")
         }
-        context.app.media.delete([deleted.imageKey, deleted.thumbKey, deleted.thumbLargeKey])
+        context.app.media.delete(deleted.fileKeys)
         return .redirect(to: "/generate")
     }
 }

@@ -83,16 +83,44 @@ struct Generations {
             .first.map(Generation.init(row:))
     }
 
+    /// Which of a user's generations a list shows.
+    struct Filter {
+        /// Words that must all appear in the prompt (full-text, the GIN index on prompt_tsv).
+        var words: String?
+        var model: String?
+        var favoritesOnly = false
+    }
+
     /// Newest first after `cursor` (keyset on created_at, id: stable while new ones arrive).
-    func list(userID: Int64, after cursor: ListCursor?, limit: Int) throws -> (items: [Generation], next: ListCursor?) {
-        let rows = try db.query("""
+    func list(userID: Int64, filter: Filter = Filter(), after cursor: ListCursor?, limit: Int) throws -> (items: [Generation], next: ListCursor?) {
+        let words = filter.words?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return try page(where: """
+            g.user_id = $3
+              AND ($4::text IS NULL OR g.prompt_tsv @@ plainto_tsquery('simple', $4))
+              AND ($5::text IS NULL OR g.model = $5)
+              AND (NOT $6::bool OR g.favorite)
+            """, [userID, (words?.isEmpty ?? true) ? nil : words, filter.model, filter.favoritesOnly], after: cursor, limit: limit)
+    }
+
+    /// Everyone's public images, newest first (the explore feed).
+    func explore(after cursor: ListCursor?, limit: Int) throws -> (items: [Generation], next: ListCursor?) {
+        try page(where: "g.public AND g.status = 'succeeded'", [], after: cursor, limit: limit)
+    }
+
+    /// One keyset page. $1 and $2 are the cursor, `condition` numbers its own values from $3,
+    /// and the limit comes last.
+    private func page(where condition: String, _ values: [PostgresEncodable?], after cursor: ListCursor?,
+                      limit: Int) throws -> (items: [Generation], next: ListCursor?) {
+        let parameters: [PostgresEncodable?] = [cursor?.micros, cursor?.id] + values + [limit + 1]
+        let sql = """
             SELECT \(Generation.columns), (extract(epoch FROM g.created_at) * 1000000)::bigint AS micros
             FROM generations g
-            WHERE g.user_id = $1
-              AND ($2::bigint IS NULL OR (g.created_at, g.id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))
+            WHERE \(condition)
+              AND ($1::bigint IS NULL OR (g.created_at, g.id) < (timestamptz 'epoch' + $1::bigint * interval '1 microsecond', $2::uuid))
             ORDER BY g.created_at DESC, g.id DESC
-            LIMIT $4
-            """, [userID, cursor?.micros, cursor?.id, limit + 1])
+            LIMIT $\(parameters.count)
+            """
+        let rows = try db.query(sql, parameters)
         let items = try rows.prefix(limit).map(Generation.init(row:))
         var next: ListCursor?
         if rows.count > limit, let last = rows.prefix(limit).last {
@@ -102,22 +130,37 @@ struct Generations {
     }
 
     /// Deletes the user's generation and returns it (its files are the caller's to remove).
-    /// A job not finished yet gets its credits back first: deleting it means it won't be delivered.
     func delete(id: UUID, userID: Int64) throws -> Generation? {
-        try db.transaction { db in
-            guard let generation = try db.query("""
-                SELECT \(Generation.columns) FROM generations g WHERE g.id = $1 AND g.user_id = $2 FOR UPDATE
-                """, [id, userID]).first.map(Generation.init(row:)) else { return nil }
-            if !generation.isFinished, generation.creditCost > 0 {
+        try delete(ids: [id], userID: userID)?.first
+    }
+
+    /// Deletes several of the user's generations at once, or none: if any id is not theirs
+    /// (or does not exist) nothing changes. Unfinished ones are refunded. Returns the deleted.
+    func delete(ids: [UUID], userID: Int64) throws -> [Generation]? {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [] }
+        let list = "{" + unique.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"
+        return try db.transaction { db -> [Generation]? in
+            let rows = try db.query("""
+                SELECT \(Generation.columns) FROM generations g WHERE g.id = ANY($1::uuid[]) AND g.user_id = $2 FOR UPDATE
+                """, [list, userID]).map(Generation.init(row:))
+            guard rows.count == unique.count else { return nil }
+            for generation in rows where !generation.isFinished && generation.creditCost > 0 {
                 try db.query("""
                     INSERT INTO transactions (user_id, amount, kind, generation_id, reason)
-                    SELECT $1, $2, 'refund', $3, 'deleted before it finished'
-                    WHERE NOT EXISTS (SELECT 1 FROM transactions WHERE generation_id = $3 AND kind = 'refund')
-                    """, [userID, generation.creditCost, id])
+                    VALUES ($1, $2, 'refund', $3, 'deleted before it finished')
+                    """, [userID, generation.creditCost, generation.id])
             }
-            try db.query("DELETE FROM generations WHERE id = $1", [id])
-            return generation
+            try db.query("DELETE FROM generations WHERE id = ANY($1::uuid[]) AND user_id = $2", [list, userID])
+            return rows
         }
+    }
+
+    /// A generation the viewer may see: their own, or anyone's public one.
+    func findVisible(id: UUID, viewerID: Int64?) throws -> Generation? {
+        try db.query("""
+            SELECT \(Generation.columns) FROM generations g WHERE g.id = $1 AND (g.public OR g.user_id = $2)
+            """, [id, viewerID]).first.map(Generation.init(row:))
     }
 }
 

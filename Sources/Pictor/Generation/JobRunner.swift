@@ -117,7 +117,7 @@ public final class JobRunner {
                                  thumbLargeKey: "\(base)-512.\(thumbnails[1].fileExtension)", contentType: contentType)
         do {
             for (key, data) in [(stored.imageKey, bytes), (stored.thumbKey, thumbnails[0].bytes), (stored.thumbLargeKey, thumbnails[1].bytes)] {
-                try media.write(data, key: key)
+                try media.write(data, key: key, isPublic: generation.isPublic)
                 written.append(key)
             }
         } catch {
@@ -126,13 +126,21 @@ public final class JobRunner {
         return stored
     }
 
-    /// Marks the job succeeded if it is still ours; false otherwise.
+    /// Marks the job succeeded if it is still ours; false otherwise. If the owner published or
+    /// unpublished it while it ran, the files move to the side the flag now says.
     private func complete(_ generation: Generation, _ stored: StoredImage) throws -> Bool {
-        try db.query("""
+        let rows = try db.query("""
             UPDATE generations SET status = 'succeeded', image_key = $3, thumb_key = $4, thumb_large_key = $5,
                    content_type = $6, completed_at = now(), lease_expires_at = NULL, error = NULL
             WHERE id = $1 AND claimed_by = $2 AND status = 'running'
-            """, [generation.id, workerID, stored.imageKey, stored.thumbKey, stored.thumbLargeKey, stored.contentType]).affectedRows == 1
+            RETURNING public
+            """, [generation.id, workerID, stored.imageKey, stored.thumbKey, stored.thumbLargeKey, stored.contentType])
+        guard let row = rows.first else { return false }
+        let isPublic: Bool = try row.get("public")
+        if isPublic != generation.isPublic {
+            try media.move([stored.imageKey, stored.thumbKey, stored.thumbLargeKey], toPublic: isPublic)
+        }
+        return true
     }
 
     /// Marks the job failed and refunds it, in one transaction; the unique refund index makes

@@ -1,13 +1,14 @@
-// Where image files live: a local directory nginx serves at /media/, written atomically.
+// Where image files live: public ones where nginx serves them at /media/, private ones where
+// nginx serves them only through X-Accel-Redirect after Pictor checked the owner.
 
 import Crypto
 import Foundation
 
-/// Stores generated images under unguessable names. A file appears under its final name
-/// only when complete (temp file + fsync + rename), so a crash never leaves a half image
-/// behind a URL.
+/// Stores generated images under unguessable names, in `public/` (nginx: /media/) or
+/// `private/` (nginx: internal /protected-media/). A file appears under its final name only
+/// when complete (temp file + fsync + rename), so a crash never leaves a half image behind a
+/// URL; publishing moves files between the two with rename, which is atomic too.
 public struct MediaStore: Sendable {
-    /// The media root; public files go to `public/` (served by nginx at /media/).
     public let root: String
 
     public init(root: String) { self.root = root }
@@ -18,13 +19,17 @@ public struct MediaStore: Sendable {
         return String(name.prefix(2)) + "/" + name
     }
 
-    func path(for key: String) -> String { root + "/public/" + key }
+    func path(for key: String, isPublic: Bool) -> String { root + (isPublic ? "/public/" : "/private/") + key }
 
-    func url(for key: String) -> String { "/media/" + key }
+    /// The URL nginx serves a public file at.
+    static func publicURL(for key: String) -> String { "/media/" + key }
+
+    /// The internal nginx location Pictor hands a private file to (X-Accel-Redirect).
+    static func protectedURI(for key: String) -> String { "/protected-media/" + key }
 
     /// Writes `bytes` under `key` atomically.
-    func write(_ bytes: [UInt8], key: String) throws {
-        let final = path(for: key)
+    func write(_ bytes: [UInt8], key: String, isPublic: Bool) throws {
+        let final = path(for: key, isPublic: isPublic)
         let directory = (final as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let temporary = directory + "/.tmp-" + Crypto.hex(Crypto.randomBytes(8))
@@ -48,9 +53,25 @@ public struct MediaStore: Sendable {
         }
     }
 
-    /// Removes the files; missing ones are fine (deleting twice is not an error).
+    /// Moves the files to the public or the private side. Files already there (or missing)
+    /// are left alone, so a retried publish is harmless.
+    func move(_ keys: [String?], toPublic: Bool) throws {
+        for key in keys.compactMap({ $0 }) {
+            let target = path(for: key, isPublic: toPublic)
+            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            if rename(path(for: key, isPublic: !toPublic), target) != 0, errno != ENOENT {
+                throw MediaError("cannot move \(key): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// Removes the files from both sides; missing ones are fine (deleting twice is not an error).
     func delete(_ keys: [String?]) {
-        for key in keys.compactMap({ $0 }) { unlink(path(for: key)) }
+        for key in keys.compactMap({ $0 }) {
+            unlink(path(for: key, isPublic: true))
+            unlink(path(for: key, isPublic: false))
+        }
     }
 }
 

@@ -1,0 +1,132 @@
+// /gallery (your images: search, filters, favorites, publish, bulk delete) and /explore.
+
+import FastCGI
+import Foundation
+
+enum GalleryPages {
+    static let pageSize = 24
+
+    static func register(in router: inout Router) {
+        router.get("/gallery", gallery)
+        router.post("/gallery/delete", deleteSelected)
+        router.get("/explore", explore)
+        router.post("/generations/{id}/publish", publish)
+        router.post("/generations/{id}/favorite", favorite)
+    }
+
+    @Sendable static func gallery(_ context: inout RequestContext) throws -> Response {
+        let user = try context.requireUser()
+        let query = try context.request.query()
+        let models = context.app.config.models
+        var filter = Generations.Filter()
+        filter.words = query["q"]
+        if let model = query["model"], !model.isEmpty {
+            guard models.contains(where: { $0.name == model }) else { throw HTTPError.badRequest("Unknown model `\(model)`.") }
+            filter.model = model
+        }
+        filter.favoritesOnly = query["favorites"] == "1"
+        let cursor = try query["cursor"].map(ListCursor.init(token:))
+        let page = try Generations(db: context.db()).list(userID: user.id, filter: filter, after: cursor, limit: pageSize)
+        let publicURL = context.app.config.site.publicURL
+        let back = context.request.path + (context.request.queryString.isEmpty ? "" : "?" + context.request.queryString)
+        let filtered = !(filter.words ?? "").isEmpty || filter.model != nil || filter.favoritesOnly
+        return try context.page("gallery", [
+            "title": "Your gallery",
+            "nav": ["gallery": true],
+            "q": filter.words as Any,
+            "models": models.map { model -> [String: Any] in
+                model.name == filter.model ? ["name": model.name, "selected": true] : ["name": model.name]
+            },
+            "favorites_only": filter.favoritesOnly,
+            "filtered": filtered,
+            "items": page.items.map { tile($0, publicURL: publicURL) },
+            "has_items": !page.items.isEmpty,
+            "older_url": page.next.map { pageURL("/gallery", query: query, cursor: $0.token) } as Any,
+            "newest_url": cursor == nil ? nil : pageURL("/gallery", query: query, cursor: nil) as Any?,
+            "back": back,
+        ])
+    }
+
+    static func tile(_ generation: Generation, publicURL: String) -> [String: Any] {
+        let id = generation.id.uuidString.lowercased()
+        var values: [String: Any] = [
+            "id": id, "url": "/generations/" + id, "status": generation.status.rawValue, "prompt": generation.prompt,
+            "model": generation.model, "created": Format.day(generation.createdAt), "remix_url": "/generate?remix=" + id,
+        ]
+        switch generation.status {
+        case .queued, .running: values["is_pending"] = true
+        case .failed: values["is_failed"] = true
+        case .succeeded: values["is_succeeded"] = true
+        }
+        if let url = generation.url(.thumbnail) { values["thumb_url"] = url }
+        if let url = generation.url(.thumbnailLarge) { values["thumb_large_url"] = url }
+        if let url = generation.url(.image), let key = generation.imageKey {
+            values["image_url"] = url
+            values["download_name"] = "pictor-\(id.prefix(8)).\((key as NSString).pathExtension)"
+        }
+        if generation.favorite { values["favorite"] = true }
+        if generation.isPublic {
+            values["public"] = true
+            values["share_url"] = publicURL + "/generations/" + id
+        }
+        return values
+    }
+
+    /// The same list with another cursor, keeping the filters.
+    static func pageURL(_ path: String, query: FormData, cursor: String?) -> String {
+        var items = URLComponents()
+        items.queryItems = query.pairs.filter { $0.name != "cursor" }.map { URLQueryItem(name: $0.name, value: $0.value) }
+        if let cursor { items.queryItems?.append(URLQueryItem(name: "cursor", value: cursor)) }
+        let encoded = items.percentEncodedQuery ?? ""
+        return encoded.isEmpty ? path : path + "?" + encoded
+    }
+
+    @Sendable static func explore(_ context: inout RequestContext) throws -> Response {
+        let query = try context.request.query()
+        let cursor = try query["cursor"].map(ListCursor.init(token:))
+        let page = try Generations(db: context.db()).explore(after: cursor, limit: pageSize)
+        return try context.page("explore", [
+            "title": "Explore",
+            "nav": ["explore": true],
+            "items": page.items.map { tile($0, publicURL: context.app.config.site.publicURL) },
+            "has_items": !page.items.isEmpty,
+            "older_url": page.next.map { pageURL("/explore", query: query, cursor: $0.token) } as Any,
+            "newest_url": cursor == nil ? nil : "/explore" as Any?,
+        ])
+    }
+
+    /// Bulk delete: all of the selected images, or none if any is not the user's.
+    @Sendable static func deleteSelected(_ context: inout RequestContext) throws -> Response {
+        let user = try context.requireUser()
+        let form = try context.form()
+        let ids = try form.all("ids").map { text -> UUID in
+            guard let id = UUID(uuidString: text) else { throw HTTPError.badRequest("`\(text)` is not an image id.") }
+            return id
+        }
+        guard let deleted = try Generations(db: context.db()).delete(ids: ids, userID: user.id) else {
+            throw HTTPError.notFound("Some of the selected images are not in your gallery; nothing was deleted.")
+        }
+        for generation in deleted { context.app.media.delete(generation.fileKeys) }
+        return .redirect(to: safeLocalPath(form["back"]) ?? "/gallery")
+    }
+
+    @Sendable static func publish(_ context: inout RequestContext) throws -> Response {
+        let user = try context.requireUser()
+        let form = try context.form()
+        let id = try GenerationAPI.generationID(context)
+        guard try Curation(db: context.db(), media: context.app.media).setPublic(form["public"] == "1", id: id, userID: user.id) != nil else {
+            throw HTTPError.notFound("There is no such image.")
+        }
+        return .redirect(to: safeLocalPath(form["back"]) ?? "/generations/" + id.uuidString.lowercased())
+    }
+
+    @Sendable static func favorite(_ context: inout RequestContext) throws -> Response {
+        let user = try context.requireUser()
+        let form = try context.form()
+        let id = try GenerationAPI.generationID(context)
+        guard try Curation(db: context.db(), media: context.app.media).setFavorite(form["favorite"] == "1", id: id, userID: user.id) != nil else {
+            throw HTTPError.notFound("There is no such image.")
+        }
+        return .redirect(to: safeLocalPath(form["back"]) ?? "/generations/" + id.uuidString.lowercased())
+    }
+}
