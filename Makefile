@@ -23,6 +23,7 @@ bench: build
 	bench/run.sh
 	bench/generations.sh
 	bench/thumbnails.sh
+	bench/gallery.sh
 
 clean:
 	rm -rf .build var

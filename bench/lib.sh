@@ -31,9 +31,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts PostgreSQL (fresh migrations) and the pool; then call start_nginx off|on.
+# Starts PostgreSQL with an empty database (each run measures the same thing), migrates, and
+# starts the pool; then call start_nginx off|on.
 start_stack() {
   scripts/postgres.sh start
+  local psql
+  psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
+  "$psql" "${PICTOR_DATABASE_URL/\/pictor?//postgres?}" -qc "DROP DATABASE IF EXISTS pictor" -c "CREATE DATABASE pictor"
   "$bin" migrate >/dev/null
   "$bin" serve 2>"$STATE/pictor.log" & serve_pid=$!
 }

@@ -1,0 +1,175 @@
+// The gallery, private media, publishing, search, pagination and bulk delete, through nginx.
+
+import Foundation
+import HTTPClient
+import Postgres
+import TestSupport
+import XCTest
+
+final class GalleryTests: XCTestCase {
+    static var stack: PictorStack!
+    var stack: PictorStack { Self.stack }
+
+    override class func setUp() { stack = try! PictorStack(settings: ["generation.requests_per_minute": "1000"], jobWorkers: 2) }
+    override class func tearDown() { stack.stop(); stack = nil }
+
+    private func signedUp() throws -> Browser {
+        let browser = Browser(base: stack.baseURL)
+        try browser.signUp(email: "gallery-\(UUID().uuidString.prefix(8).lowercased())@example.com")
+        return browser
+    }
+
+    /// Generates through the form and waits until the image is stored; returns its id.
+    private func generate(_ browser: Browser, _ prompt: String, wait: Bool = true) throws -> String {
+        let posted = try browser.post("/generate", [("prompt", prompt), ("size", "512x512")], csrfFrom: "/generate")
+        let id = String(try XCTUnwrap(posted.header("location")).dropFirst("/generations/".count))
+        if wait {
+            try stack.waitFor("image \(id)") { (try? self.status(id)) == "succeeded" }
+        }
+        return id
+    }
+
+    private func status(_ id: String) throws -> String {
+        try Connection(stack.databaseURL).query("SELECT status FROM generations WHERE id = $1::uuid", [id])[0].get("status")
+    }
+
+    private func keys(_ id: String) throws -> [String] {
+        let row = try Connection(stack.databaseURL).query("SELECT image_key, thumb_key, thumb_large_key FROM generations WHERE id = $1::uuid", [id])[0]
+        return [try row.get("image_key"), try row.get("thumb_key"), try row.get("thumb_large_key")]
+    }
+
+    private func anonymous() -> HTTPClient { HTTPClient() }
+
+    func testPrivateImagesReachOnlyTheirOwnerUntilPublished() throws {
+        let owner = try signedUp()
+        let stranger = try signedUp()
+        let id = try generate(owner, "a private lighthouse")
+        let files = try keys(id).map { "/media/" + $0 }
+        let routes = ["image", "thumbnail", "thumbnail-large"].map { "/generations/\(id)/\($0)" }
+
+        for path in files { XCTAssertEqual(try anonymous().get(stack.baseURL + path).status, 404, "guessing \(path)") }
+        for path in routes {
+            XCTAssertEqual(try anonymous().get(stack.baseURL + path).status, 404, path)
+            XCTAssertEqual(try stranger.get(path).status, 404, path)
+            let mine = try owner.get(path)
+            XCTAssertEqual(mine.status, 200, path)
+            XCTAssertEqual(mine.header("cache-control"), "private, max-age=31536000, immutable")
+        }
+        XCTAssertEqual(try stranger.get("/generations/" + id).status, 404)
+
+        // Published: straight from nginx to anyone, cacheable for a year.
+        XCTAssertEqual(try owner.post("/generations/\(id)/publish", [("public", "1")], csrfFrom: "/generate").status, 303)
+        for path in files {
+            let response = try anonymous().get(stack.baseURL + path)
+            XCTAssertEqual(response.status, 200, path)
+            XCTAssertEqual(response.header("cache-control"), "public, max-age=31536000, immutable")
+        }
+        let page = try Browser(base: stack.baseURL).get("/generations/" + id)
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.text.contains(#"property="og:image""#))
+        XCTAssertTrue(page.text.contains(files[2]))
+        XCTAssertFalse(page.text.contains("/publish"), "visitors get no owner actions")
+
+        // Unpublished: private again.
+        XCTAssertEqual(try owner.post("/generations/\(id)/publish", [("public", "0")], csrfFrom: "/generate").status, 303)
+        for path in files { XCTAssertEqual(try anonymous().get(stack.baseURL + path).status, 404, path) }
+        XCTAssertEqual(try stranger.get("/generations/" + id).status, 404)
+        XCTAssertEqual(try owner.get(routes[0]).status, 200)
+    }
+
+    func testOthersCannotPublishOrFavoriteMyImages() throws {
+        let owner = try signedUp()
+        let id = try generate(owner, "not yours to share")
+        let stranger = try signedUp()
+        XCTAssertEqual(try stranger.post("/generations/\(id)/publish", [("public", "1")], csrfFrom: "/generate").status, 404)
+        XCTAssertEqual(try stranger.post("/generations/\(id)/favorite", [("favorite", "1")], csrfFrom: "/generate").status, 404)
+        for path in try keys(id).map({ "/media/" + $0 }) { XCTAssertEqual(try anonymous().get(stack.baseURL + path).status, 404) }
+    }
+
+    func testSearchFindsPromptWordsAndNothingElse() throws {
+        let browser = try signedUp()
+        _ = try generate(browser, "a red fox in the snow", wait: false)
+        _ = try generate(browser, "a blue whale at night", wait: false)
+        let fox = try browser.get("/gallery?q=fox")
+        XCTAssertEqual(fox.status, 200)
+        XCTAssertTrue(fox.text.contains("a red fox in the snow"))
+        XCTAssertFalse(fox.text.contains("a blue whale at night"))
+        let none = try browser.get("/gallery?q=giraffe")
+        XCTAssertFalse(none.text.contains("a red fox in the snow"))
+        XCTAssertFalse(none.text.contains("a blue whale at night"))
+        let api = try JSONSerialization.jsonObject(with: Data(browser.get("/api/v1/generations?q=whale").body)) as? [String: Any]
+        XCTAssertEqual((api?["data"] as? [[String: Any]])?.map { $0["prompt"] as? String }, ["a blue whale at night"])
+    }
+
+    func testPaginationNeverRepeatsOrSkipsWhileImagesArrive() throws {
+        let browser = try signedUp()
+        var ids: [String] = []
+        for index in 0..<30 { ids.append(try generate(browser, "tile number \(index)", wait: false)) }
+        let first = try browser.get("/gallery").text
+        for index in 0..<3 { _ = try generate(browser, "arrived later \(index)", wait: false) }
+        let olderRange = try XCTUnwrap(first.range(of: #"href="(/gallery\?cursor=[^"]+)""#, options: .regularExpression))
+        let older = String(first[olderRange].dropFirst(6).dropLast()).replacingOccurrences(of: "&amp;", with: "&")
+        let second = try browser.get(older).text
+        func shown(_ html: String) -> [String] {
+            ids.filter { html.contains("/generations/\($0)\"") }
+        }
+        XCTAssertEqual(shown(first).count, 24)
+        XCTAssertEqual(shown(second).count, 6)
+        XCTAssertEqual(Set(shown(first)).intersection(shown(second)), [])
+        XCTAssertEqual(Set(shown(first) + shown(second)), Set(ids))
+        XCTAssertFalse(second.contains("arrived later"), "new images do not push old ones onto the next page")
+    }
+
+    func testBulkDeleteRemovesRowsAndFilesAndRefusesForeignIDs() throws {
+        let owner = try signedUp()
+        let mine = try (0..<3).map { try generate(owner, "keep or delete \($0)") }
+        let stranger = try signedUp()
+        let theirs = try generate(stranger, "not the owner's")
+        let files = try mine.flatMap(keys)
+
+        let refused = try owner.post("/gallery/delete", [("ids", mine[0]), ("ids", mine[1]), ("ids", theirs)], csrfFrom: "/gallery")
+        XCTAssertEqual(refused.status, 404)
+        for id in mine + [theirs] { XCTAssertEqual(try status(id), "succeeded", "nothing was deleted") }
+        for key in files { XCTAssertTrue(FileManager.default.fileExists(atPath: stack.state + "/media/private/" + key)) }
+
+        let deleted = try owner.post("/gallery/delete", [("ids", mine[0]), ("ids", mine[1]), ("back", "/gallery")], csrfFrom: "/gallery")
+        XCTAssertEqual(deleted.status, 303)
+        XCTAssertEqual(deleted.header("location"), "/gallery")
+        let left = try Connection(stack.databaseURL).query("SELECT count(*)::int AS n FROM generations WHERE id = ANY($1::uuid[])",
+                                                           ["{\(mine.joined(separator: ","))}"])[0].get("n", as: Int.self)
+        XCTAssertEqual(left, 1)
+        for key in try keys(mine[2]) { XCTAssertTrue(FileManager.default.fileExists(atPath: stack.state + "/media/private/" + key)) }
+        for key in files.prefix(6) { XCTAssertFalse(FileManager.default.fileExists(atPath: stack.state + "/media/private/" + key)) }
+        XCTAssertEqual(try status(theirs), "succeeded")
+    }
+
+    func testExploreShowsPublicImagesOnly() throws {
+        let browser = try signedUp()
+        let shared = try generate(browser, "a shared sunrise")
+        let hidden = try generate(browser, "a hidden sunset")
+        XCTAssertEqual(try browser.post("/generations/\(shared)/publish", [("public", "1")], csrfFrom: "/generate").status, 303)
+        let explore = try Browser(base: stack.baseURL).get("/explore")
+        XCTAssertEqual(explore.status, 200)
+        XCTAssertTrue(explore.text.contains("/generations/\(shared)"))
+        XCTAssertFalse(explore.text.contains("/generations/\(hidden)"))
+        XCTAssertTrue(explore.text.contains("/generate?remix=\(shared)"))
+    }
+
+    func testFavoritesThroughTheAPIAndTheGalleryFilter() throws {
+        let browser = try signedUp()
+        let starred = try generate(browser, "a starred comet", wait: false)
+        _ = try generate(browser, "an ordinary rock", wait: false)
+        let token = try browser.csrfToken(on: "/gallery")
+        let patched = try browser.send(HTTPRequest(method: "PATCH", url: stack.baseURL + "/api/v1/generations/" + starred,
+            headers: [("Content-Type", "application/json"), ("X-CSRF-Token", token)], body: Array(#"{"favorite": true}"#.utf8)))
+        XCTAssertEqual(patched.status, 200)
+        let favorites = try JSONSerialization.jsonObject(with: Data(browser.get("/api/v1/generations?favorite=true").body)) as? [String: Any]
+        XCTAssertEqual((favorites?["data"] as? [[String: Any]])?.map { $0["id"] as? String }, [starred])
+        let page = try browser.get("/gallery?favorites=1").text
+        XCTAssertTrue(page.contains("a starred comet"))
+        XCTAssertFalse(page.contains("an ordinary rock"))
+        let withoutToken = try browser.send(HTTPRequest(method: "PATCH", url: stack.baseURL + "/api/v1/generations/" + starred,
+            headers: [("Content-Type", "application/json")], body: Array(#"{"public": true}"#.utf8)))
+        XCTAssertEqual(withoutToken.status, 403, "a cookie call that changes state needs the CSRF header")
+    }
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The gallery at scale: seeds 100 users × 100 generations and one user with 20,000, then
+# runs wrk against /gallery (logged in) and /api/v1/generations through nginx, beside a static
+# file of the same size in the same run, for a 100-image user and the 20,000-image user.
+# Prints requests/s, p99, the dynamic/static ratio, and the query plan of the gallery page.
+#
+#   bench/gallery.sh            (make bench runs it)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-64}
+source bench/lib.sh
+psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
+sql() { "$psql" "$PICTOR_DATABASE_URL" -v ON_ERROR_STOP=1 -qtA "$@"; }
+
+start_stack
+start_nginx off
+
+# Two people who log in; the others exist only as rows.
+for who in small large; do
+  "$bin" admin create-user --email "$who-$$@example.com" --password "bench password" >/dev/null
+done
+sql <<SQL
+INSERT INTO users (email, password_hash)
+SELECT 'seed-' || n || '-$$@example.com', 'scrypt\$16384\$8\$1\$x\$y' FROM generate_series(1, 99) AS n;
+INSERT INTO generations (user_id, batch_id, status, prompt, model, provider, width, height, seed, credit_cost,
+                         image_key, thumb_key, thumb_large_key, created_at, completed_at)
+SELECT u.id, gen_random_uuid(), 'succeeded',
+       'seeded image ' || g || ' of a ' || (ARRAY['fox','whale','lighthouse','forest','city'])[1 + g % 5] || ' at dusk',
+       'flux-schnell', 'builtin', 1024, 1024, g, 1,
+       'aa/' || md5(u.id || '-' || g) || '.png', 'aa/' || md5(u.id || '-' || g) || '-256.webp',
+       'aa/' || md5(u.id || '-' || g) || '-512.webp', now() - g * interval '1 minute', now() - g * interval '1 minute'
+FROM users u
+CROSS JOIN LATERAL generate_series(1, CASE WHEN u.email LIKE 'large-%' THEN 20000 ELSE 100 END) AS g;
+ANALYZE;
+SQL
+echo "seeded: $(sql -c "SELECT count(*) FROM users") users, $(sql -c "SELECT count(*) FROM generations") generations"
+
+# A logged-in session for each person, the way a browser gets one.
+login() {
+  local jar="$STATE/cookies-$1" token
+  rm -f "$jar"
+  token=$(curl -fsS -c "$jar" -b "$jar" "$base/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//')
+  curl -fsS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "email=$1-$$@example.com" \
+    --data-urlencode "password=bench password" --data-urlencode "csrf_token=$token" "$base/login"
+  awk '$6 == "pictor_session" {print $7}' "$jar"
+}
+
+measure() {   # url, extra wrk args… → "requests/s p99"
+  local url=$1; shift
+  local out
+  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$@" "$url")
+  grep -qE "Non-2xx|Socket errors" <<<"$out" && echo "bench: $url: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2
+  echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
+}
+
+printf '\nGallery through nginx, %s connections, %ss per run (%s cores)\n\n' "$connections" "$duration" "$(nproc)"
+printf '%-34s %12s %10s %14s %8s\n' "endpoint" "requests/s" "p99" "static req/s" "ratio"
+for who in small large; do
+  session=$(login "$who")
+  key=$("$bin" admin create-key --email "$who-$$@example.com" --name bench)
+  for path in /gallery /api/v1/generations; do
+    if [ "$path" = /gallery ]; then auth="Cookie: pictor_session=$session"; else auth="Authorization: Bearer $key"; fi
+    twin="twin-$who$(tr '/' '_' <<<"$path").html"
+    curl -fsS -H "$auth" "$base$path" -o "$STATE/media/public/$twin"
+    read -r rps p99 < <(measure "$base$path" -H "$auth")
+    read -r srps _ < <(measure "$base/media/$twin")
+    ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN { printf "%.1f%%", 100 * a / b }')
+    printf '%-34s %12s %10s %14s %8s\n' "$path ($who user)" "$rps" "$p99" "$srps" "$ratio"
+  done
+done
+
+echo
+echo "Query plan of a gallery page for the 20,000-image user:"
+sql <<SQL
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
+SELECT g.id FROM generations g
+WHERE g.user_id = (SELECT id FROM users WHERE email = 'large-$$@example.com')
+ORDER BY g.created_at DESC, g.id DESC LIMIT 25;
+SQL
