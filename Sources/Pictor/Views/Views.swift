@@ -8,7 +8,7 @@ import Mustache
 public struct Views: Sendable {
     /// Templates the app cannot run without; checked at start so a broken deploy fails loudly.
     static let required = ["layout", "partials/header", "partials/footer", "partials/flash",
-                           "landing", "privacy", "terms", "error", "signup", "login", "account", "generate", "generation"]
+                           "landing", "privacy", "terms", "error", "signup", "login", "account", "generate", "generation", "gallery", "explore"]
 
     private let library: MustacheLibrary
     private let site: Config.Site
