@@ -48,14 +48,6 @@ login() {
   awk '$6 == "pictor_session" {print $7}' "$jar"
 }
 
-measure() {   # url, extra wrk args… → "requests/s p99"
-  local url=$1; shift
-  local out
-  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$@" "$url")
-  grep -qE "Non-2xx|Socket errors" <<<"$out" && echo "bench: $url: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2
-  echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
-}
-
 printf '\nGallery through nginx, %s connections, %ss per run (%s cores)\n\n' "$connections" "$duration" "$(nproc)"
 printf '%-34s %12s %10s %14s %8s\n' "endpoint" "requests/s" "p99" "static req/s" "ratio"
 for who in small large; do

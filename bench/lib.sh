@@ -52,3 +52,12 @@ start_nginx() {
   echo "bench: Pictor did not answer through nginx" >&2; exit 1
 }
 
+
+# Prints "requests/s p99" for one URL (extra arguments go to wrk, e.g. -H "Cookie: …").
+measure() {
+  local url=$1; shift
+  local out
+  out=$(wrk -t"${WRK_THREADS:-2}" -c"${connections:-64}" -d"${duration:-10}s" --latency "$@" "$url")
+  grep -qE "Non-2xx|Socket errors" <<<"$out" && echo "bench: $url: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2
+  echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
+}

@@ -14,20 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 duration=${DURATION:-10}
 connections=${CONNECTIONS:-64}
-threads=${WRK_THREADS:-2}
 source bench/lib.sh
-
-# Prints "requests/s p99" for one URL.
-measure() {
-  local out rps p99
-  out=$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$1")
-  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  local errors
-  errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)
-  [ -n "$errors" ] && echo "bench: $1: $errors" >&2
-  echo "$rps $p99"
-}
 
 # A static file with exactly the bytes of the dynamic response, served by nginx from /media/.
 static_twin() {
