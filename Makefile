@@ -16,8 +16,13 @@ build-debug: deps
 run: build
 	PORT=$(PORT) scripts/dev.sh
 
+# All tests are XCTest; the last line is a plain "N passed, N failed" summary.
 test: build-debug
-	PICTOR_BIN=$$(swift build --show-bin-path)/pictor swift test --skip-build
+	@mkdir -p var
+	set -o pipefail; PICTOR_BIN=$$(swift build --show-bin-path)/pictor swift test --skip-build --disable-swift-testing 2>&1 \
+	  | tee var/test.log
+	@awk '/Executed [0-9]+ tests?, with [0-9]+ failures?/ { total = $$2; failed = $$5 } \
+	  END { if (total == "") exit 1; printf "tests: %d passed, %d failed\n", total - failed, failed }' var/test.log
 
 bench: build
 	bench/run.sh
