@@ -35,6 +35,8 @@ public final class TestHTTPServer: @unchecked Sendable {
     private let handler: (ReceivedRequest) -> ScriptedResponse
     private let lock = NSLock()
     private var clients: [Int32] = []
+    private var stopped = false
+    private let acceptLoopDone = DispatchSemaphore(value: 0)
     private var _connections = 0
     private var _requests: [ReceivedRequest] = []
 
@@ -57,20 +59,29 @@ public final class TestHTTPServer: @unchecked Sendable {
             }
         }
         port = UInt16(bigEndian: address.sin_port)
-        if accepting { Thread { self.acceptLoop() }.start() }
+        if accepting {
+            Thread { self.acceptLoop(); self.acceptLoopDone.signal() }.start()
+        } else {
+            acceptLoopDone.signal()
+        }
     }
 
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    /// Closes the listener and every open connection; their threads then exit.
+    /// Closes the listener and every open connection; their threads then exit. The listener is
+    /// closed only after the accept loop has left: otherwise its descriptor number could be
+    /// reused by the next test's server while this loop still calls accept() on it, and that
+    /// server's connections would be answered by this server's handler.
     public func stop() {
+        lock.withLock { stopped = true }
         shutdown(listener, Int32(SHUT_RDWR))
+        acceptLoopDone.wait()
         close(listener)
         lock.withLock { clients.forEach { _ = shutdown($0, Int32(SHUT_RDWR)) } }
     }
 
     private func acceptLoop() {
-        while true {
+        while !lock.withLock({ stopped }) {
             let client = accept(listener, nil, nil)
             if client < 0 { return }
             lock.withLock { _connections += 1; clients.append(client) }
@@ -79,7 +90,8 @@ public final class TestHTTPServer: @unchecked Sendable {
     }
 
     private func serve(_ client: Int32) {
-        defer { close(client) }
+        // Leave the open list before closing, so stop() never shuts down a reused descriptor.
+        defer { lock.withLock { clients.removeAll { $0 == client } }; close(client) }
         var buffer = [UInt8]()
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         while true {
