@@ -45,9 +45,13 @@ public struct ServerConfiguration: Sendable {
 
 /// Serves FastCGI requests on an already-listening socket until told to stop.
 ///
-/// Threads take turns in `accept()` under one mutex (libfcgi has no lock of its own on
-/// Linux). A graceful stop lets requests in progress finish: only threads that are waiting
-/// for a request are woken (by SIGUSR1, which is blocked while a request is handled).
+/// A thread calls into libfcgi only once work is there: it first poll()s the listening socket
+/// (or, with `fastcgi_keep_conn`, the connection it holds) together with a wake-up pipe. The
+/// listening socket is non-blocking, so when another process wins the connection accept()
+/// answers EAGAIN instead of blocking. A graceful stop writes to the pipe: waiting threads
+/// leave, and no thread is ever interrupted while it reads or answers a request. Threads take
+/// turns at the listening socket under one mutex, so one thread per process wakes for a
+/// new connection.
 public final class FastCGIServer: @unchecked Sendable {
     private let listenFD: Int32
     private let configuration: ServerConfiguration
@@ -57,6 +61,8 @@ public final class FastCGIServer: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let served = Atomic<Int>(0)
     private let acceptLock = NSLock()
+    /// Readable once the server is stopping; every waiting thread polls it.
+    private var wakePipe: [Int32] = [-1, -1]
     private let stopCondition = NSCondition()
     private var stopReason = ""
     private var slots: [ThreadSlot] = []
@@ -72,18 +78,19 @@ public final class FastCGIServer: @unchecked Sendable {
     /// Runs the threads and blocks until a stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT),
     /// `stop()`, or `maxRequests`; returns once every in-flight request has finished.
     public func run() {
-        Signals.block(Signals.control + [Signals.wake])
+        Signals.block(Signals.control)
         FCGX_Init()
         // libfcgi installs a SIGTERM handler that only sets its own shutdown flag (and then makes
         // every accept fail); stop requests are taken by sigwait below instead.
         signal(SIGTERM, SIG_DFL)
         signal(SIGPIPE, SIG_IGN)  // a client gone mid-write is an error to handle, not a reason to die
-        Signals.installWakeHandler()
+        precondition(pipe(&wakePipe) == 0, "pipe failed")
+        _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
         startSignalWatcher()
 
         slots = (0..<max(1, configuration.threads)).map { _ in ThreadSlot() }
         for slot in slots {
-            slot.thread = startThread { [self] in serve(slot) }
+            slot.thread = startThread { [self] in serve() }
         }
 
         stopCondition.lock()
@@ -92,8 +99,9 @@ public final class FastCGIServer: @unchecked Sendable {
         stopCondition.unlock()
         logger.info("worker \(getpid()) stopping (\(reason)), finishing requests in progress")
 
-        wakeWaitingThreadsUntilAllExit()
         for slot in slots { pthread_join(slot.thread, nil) }
+        close(wakePipe[0])
+        close(wakePipe[1])
         logger.info("worker \(getpid()) stopped after \(served.load(ordering: .relaxed)) requests")
     }
 
@@ -103,6 +111,8 @@ public final class FastCGIServer: @unchecked Sendable {
         if !stopping.load(ordering: .relaxed) {
             stopReason = reason
             stopping.store(true, ordering: .releasing)
+            var byte: UInt8 = 1
+            _ = Glibc.write(wakePipe[1], &byte, 1)   // never drained: every later poll returns at once
         }
         stopCondition.broadcast()
         stopCondition.unlock()
@@ -117,26 +127,14 @@ public final class FastCGIServer: @unchecked Sendable {
         }
     }
 
-    /// A waiting thread may miss one wake-up (the signal can land just before it enters
-    /// accept), so wake-ups repeat until every thread has left.
-    private func wakeWaitingThreadsUntilAllExit() {
-        while slots.contains(where: { !$0.exited.load(ordering: .acquiring) }) {
-            for slot in slots where slot.waiting.load(ordering: .acquiring) && !slot.exited.load(ordering: .acquiring) {
-                pthread_kill(slot.thread, Signals.wake)
-            }
-            usleep(20_000)
-        }
-    }
-
-    private func serve(_ slot: ThreadSlot) {
-        defer { slot.exited.store(true, ordering: .releasing) }
+    private func serve() {
         let responder = makeResponder()
         var request = FCGX_Request()
         FCGX_InitRequest(&request, listenFD, Int32(FCGI_FAIL_ACCEPT_ON_INTR))
         defer { FCGX_Free(&request, 1) }
 
         while !stopping.load(ordering: .acquiring) {
-            guard accept(&request, slot) else { continue }
+            guard accept(&request) else { continue }
             handle(&request, responder)
             FCGX_Finish_r(&request)
             countRequest()
@@ -144,24 +142,33 @@ public final class FastCGIServer: @unchecked Sendable {
     }
 
     /// Waits for the next request. With `fastcgi_keep_conn` the next request may come on the
-    /// connection this thread already holds; only a fresh accept() needs the shared lock.
-    private func accept(_ request: inout FCGX_Request, _ slot: ThreadSlot) -> Bool {
-        let needsAccept = request.ipcFd < 0
-        if needsAccept { acceptLock.lock() }
-        defer { if needsAccept { acceptLock.unlock() } }
-        if stopping.load(ordering: .acquiring) { return false }
+    /// connection this thread already holds; only the listening socket needs the shared lock.
+    private func accept(_ request: inout FCGX_Request) -> Bool {
+        let kept = request.ipcFd >= 0
+        if !kept { acceptLock.lock() }
+        defer { if !kept { acceptLock.unlock() } }
+        guard waitUntilReadable(kept ? request.ipcFd : listenFD, servePending: kept) else { return false }
 
-        slot.waiting.store(true, ordering: .releasing)
-        Signals.unblock([Signals.wake])
         let result = FCGX_Accept_r(&request)
-        Signals.block([Signals.wake])
-        slot.waiting.store(false, ordering: .releasing)
-
-        if result < 0, !stopping.load(ordering: .acquiring), result != -EINTR {
+        if result < 0, !stopping.load(ordering: .acquiring), result != -EAGAIN, result != -EWOULDBLOCK, result != -EINTR {
             logger.warning("accept failed: \(String(cString: strerror(-result)))")
             usleep(10_000)
         }
         return result >= 0
+    }
+
+    /// Blocks until `fd` has something to read (true) or the server is stopping (false).
+    /// With `servePending`, a request nginx already sent on a kept connection is still served
+    /// while stopping, rather than dropped with the connection.
+    private func waitUntilReadable(_ fd: Int32, servePending: Bool) -> Bool {
+        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0)]
+        while true {
+            let ready = poll(&fds, 2, -1)
+            if ready < 0 { if errno == EINTR { continue }; return false }
+            if fds[0].revents != 0, servePending || fds[1].revents == 0 { return true }
+            if fds[1].revents != 0 { return false }
+        }
     }
 
     private func countRequest() {
@@ -218,11 +225,9 @@ public final class FastCGIServer: @unchecked Sendable {
     }
 }
 
-/// What one request thread is doing, read by the stopping thread.
+/// One request thread.
 private final class ThreadSlot: @unchecked Sendable {
     var thread = pthread_t()
-    let waiting = Atomic<Bool>(false)
-    let exited = Atomic<Bool>(false)
 }
 
 /// Starts a joinable POSIX thread running `body`.

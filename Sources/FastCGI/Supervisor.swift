@@ -94,8 +94,8 @@ public final class Supervisor {
         // creates can take one before the server's sigwait does; with default dispositions;
         // in its own process group, so a terminal's Ctrl-C reaches the master only and the
         // master orders the stop.
-        var workerMask = Signals.set(Signals.control + [Signals.wake])
-        var defaults = Signals.set(Signals.control + [SIGCHLD, SIGPIPE, Signals.wake])
+        var workerMask = Signals.set(Signals.control)
+        var defaults = Signals.set(Signals.control + [SIGCHLD, SIGPIPE])
         posix_spawnattr_setsigmask(&attributes, &workerMask)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setpgroup(&attributes, 0)
