@@ -35,6 +35,8 @@ final class ViewsTests: XCTestCase {
         XCTAssertTrue(html.contains("<title>Privacy policy · Pictor</title>"))
         XCTAssertNotNil(html.range(of: #"/static/pictor\.css\?v=[0-9a-f]{12}"#, options: .regularExpression))
         XCTAssertEqual(response.header("Content-Security-Policy")?.contains("default-src 'self'"), true)
+        XCTAssertTrue(StaticAssets(publicDirectory: PictorPaths.root + "/public").galleryScriptURL
+            .hasPrefix("/static/gallery.js?v="), "scripts are cached a year too, so their links carry a hash")
     }
 
     func testLandingShowsModelsAndPlansFromConfig() throws {

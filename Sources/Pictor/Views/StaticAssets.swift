@@ -7,10 +7,14 @@ import Foundation
 struct StaticAssets: Sendable {
     let stylesheetURL: String
     let iconURL: String
+    let generationScriptURL: String
+    let galleryScriptURL: String
 
     init(publicDirectory: String) {
         stylesheetURL = Self.versionedURL("pictor.css", in: publicDirectory)
         iconURL = Self.versionedURL("favicon.svg", in: publicDirectory)
+        generationScriptURL = Self.versionedURL("generation.js", in: publicDirectory)
+        galleryScriptURL = Self.versionedURL("gallery.js", in: publicDirectory)
     }
 
     /// `/static/name?v=<first 12 hex digits of SHA-256>`; without the file, the plain URL.

@@ -53,6 +53,8 @@ public struct Views: Sendable {
         values["signup_bonus"] = signupBonus
         values["stylesheet_url"] = assets.stylesheetURL
         values["icon_url"] = assets.iconURL
+        values["generation_js_url"] = assets.generationScriptURL
+        values["gallery_js_url"] = assets.galleryScriptURL
         let html = library.render(values, withTemplate: template) ?? ""
         return Response.html(html, status: status)
     }
