@@ -60,9 +60,9 @@ enum GalleryPages {
         }
         if let url = generation.url(.thumbnail) { values["thumb_url"] = url }
         if let url = generation.url(.thumbnailLarge) { values["thumb_large_url"] = url }
-        if let url = generation.url(.image), let key = generation.imageKey {
+        if let url = generation.url(.image) {
             values["image_url"] = url
-            values["download_name"] = "pictor-\(id.prefix(8)).\((key as NSString).pathExtension)"
+            values["download_name"] = generation.downloadName
         }
         if generation.favorite { values["favorite"] = true }
         if generation.isPublic {
@@ -111,20 +111,24 @@ enum GalleryPages {
     }
 
     @Sendable static func publish(_ context: inout RequestContext) throws -> Response {
-        let user = try context.requireUser()
-        let form = try context.form()
-        let id = try GenerationAPI.generationID(context)
-        guard try Curation(db: context.db(), media: context.app.media).setPublic(form["public"] == "1", id: id, userID: user.id) != nil else {
-            throw HTTPError.notFound("There is no such image.")
+        try curate(&context) { curation, form, id, userID in
+            try curation.setPublic(form["public"] == "1", id: id, userID: userID)
         }
-        return .redirect(to: safeLocalPath(form["back"]) ?? "/generations/" + id.uuidString.lowercased())
     }
 
     @Sendable static func favorite(_ context: inout RequestContext) throws -> Response {
+        try curate(&context) { curation, form, id, userID in
+            try curation.setFavorite(form["favorite"] == "1", id: id, userID: userID)
+        }
+    }
+
+    /// The owner changes one flag from a form, then goes back where they were.
+    private static func curate(_ context: inout RequestContext,
+                               _ change: (Curation, FormData, UUID, Int64) throws -> Generation?) throws -> Response {
         let user = try context.requireUser()
         let form = try context.form()
         let id = try GenerationAPI.generationID(context)
-        guard try Curation(db: context.db(), media: context.app.media).setFavorite(form["favorite"] == "1", id: id, userID: user.id) != nil else {
+        guard try change(Curation(db: context.db(), media: context.app.media), form, id, user.id) != nil else {
             throw HTTPError.notFound("There is no such image.")
         }
         return .redirect(to: safeLocalPath(form["back"]) ?? "/generations/" + id.uuidString.lowercased())

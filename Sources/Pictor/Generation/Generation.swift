@@ -74,6 +74,11 @@ public struct Generation: Sendable {
 
     var fileKeys: [String?] { File.allCases.map(key) }
 
+    /// What a downloaded original is saved as: "pictor-1a2b3c4d.png".
+    var downloadName: String {
+        "pictor-\(id.uuidString.lowercased().prefix(8)).\(((imageKey ?? "") as NSString).pathExtension)"
+    }
+
     /// Public files are nginx's to serve at /media/; private ones go through
     /// /generations/{id}/{file}, where Pictor checks the owner first.
     func url(_ file: File) -> String? {

@@ -116,9 +116,9 @@ enum GenerationPages {
         case .succeeded: values["is_succeeded"] = true
         case .failed: values["is_failed"] = true
         }
-        if let key = generation.imageKey {
-            values["image_url"] = generation.url(.image)
-            values["download_name"] = "pictor-\(id.prefix(8)).\((key as NSString).pathExtension)"
+        if let imageURL = generation.url(.image) {
+            values["image_url"] = imageURL
+            values["download_name"] = generation.downloadName
         }
         values["thumbnail_url"] = generation.url(.thumbnail) as Any
         values["thumbnail_large_url"] = generation.url(.thumbnailLarge) as Any
