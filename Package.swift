@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // C libraries: module maps and shim headers only.
@@ -28,11 +27,13 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Imaging", dependencies: ["CMagickWand"]),
 
+        // Mustache templates compiled once and rendered to bytes (the page hot path).
+        .target(name: "Templates"),
+
         // The application and its executable.
         .target(name: "Pictor", dependencies: [
-            "FastCGI", "Postgres", "Crypto", "HTTPClient", "Imaging",
+            "FastCGI", "Postgres", "Crypto", "HTTPClient", "Imaging", "Templates",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .executableTarget(name: "pictor", dependencies: [
             "Pictor", "FastCGI", "Postgres", "Imaging",
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CMagickWand"]),
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
         .testTarget(name: "PictorTests", dependencies: ["Pictor", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HTTPClient", "Postgres", "TestSupport"]),
     ],

@@ -1,8 +1,8 @@
-// Mustache templates, parsed once per process, and the HTML responses they become.
+// Mustache templates, compiled once per process, and the HTML responses they become.
 
 import FastCGI
 import Foundation
-import Mustache
+import Templates
 
 /// The parsed templates plus the values every page shows (site name, year).
 public struct Views: Sendable {
@@ -10,7 +10,7 @@ public struct Views: Sendable {
     static let required = ["layout", "partials/header", "partials/footer", "partials/flash",
                            "landing", "privacy", "terms", "error", "signup", "login", "account", "generate", "generation", "gallery", "explore"]
 
-    private let library: MustacheLibrary
+    private let library: TemplateLibrary
     private let site: Config.Site
     private let signupBonus: Int
     private let assets: StaticAssets
@@ -18,21 +18,13 @@ public struct Views: Sendable {
     /// Loads every `*.mustache` under `directory`, named by relative path without extension
     /// (`partials/header`).
     public init(directory: String, publicDirectory: String, site: Config.Site, signupBonus: Int = 50) throws {
-        var library = MustacheLibrary()
-        let root = URL(fileURLWithPath: directory).standardizedFileURL
-        guard let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
-            throw ConfigError(description: "template directory \(directory) not found")
+        let library: TemplateLibrary
+        do {
+            library = try TemplateLibrary(directory: directory)
+        } catch {
+            throw ConfigError(description: "\(error)")
         }
-        for case let file as URL in files where file.pathExtension == "mustache" {
-            let relative = file.standardizedFileURL.path.dropFirst(root.path.count + 1)
-            let name = String(relative.dropLast(".mustache".count))
-            do {
-                try library.register(String(contentsOf: file, encoding: .utf8), named: name)
-            } catch {
-                throw ConfigError(description: "template \(file.path): \(error)")
-            }
-        }
-        if let missing = Self.required.first(where: { library.getTemplate(named: $0) == nil }) {
+        if let missing = Self.required.first(where: { !library.contains($0) }) {
             throw ConfigError(description: "template \(missing).mustache is missing from \(directory)")
         }
         self.library = library
@@ -43,8 +35,8 @@ public struct Views: Sendable {
 
     /// Renders a page template into an HTML response with the security headers every page gets.
     public func page(_ template: String, status: Int = 200, _ context: [String: Any]) -> Response {
-        // An optional that is nil means "absent": drop it so `{{#key}}` sections stay hidden.
-        var values = context.filter { !Self.isNil($0.value) }
+        // Nil optionals count as absent, so `{{#key}}` sections stay hidden (TemplateValue.swift).
+        var values = context
         values["site_name"] = site.name
         values["year"] = Self.currentYear()
         values["operator_name"] = site.operatorName
@@ -55,13 +47,7 @@ public struct Views: Sendable {
         values["icon_url"] = assets.iconURL
         values["generation_js_url"] = assets.generationScriptURL
         values["gallery_js_url"] = assets.galleryScriptURL
-        let html = library.render(values, withTemplate: template) ?? ""
-        return Response.html(html, status: status)
-    }
-
-    private static func isNil(_ value: Any) -> Bool {
-        let mirror = Mirror(reflecting: value)
-        return mirror.displayStyle == .optional && mirror.children.isEmpty
+        return Response.html(library.render(template, values) ?? [], status: status)
     }
 
     private static func currentYear() -> Int {
@@ -80,13 +66,13 @@ extension Response {
 
     /// An HTML response with the page-specific security headers (nginx adds `nosniff` and
     /// `Referrer-Policy` to every response).
-    public static func html(_ html: String, status: Int = 200) -> Response {
+    public static func html(_ html: [UInt8], status: Int = 200) -> Response {
         Response(status: status, headers: [
             ("Content-Type", "text/html; charset=utf-8"),
             ("Content-Security-Policy", contentSecurityPolicy),
             ("X-Frame-Options", "DENY"),
             ("Referrer-Policy", "strict-origin-when-cross-origin"),
             ("Cache-Control", "no-cache"),
-        ], body: Array(html.utf8))
+        ], body: html)
     }
 }
