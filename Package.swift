@@ -2,6 +2,9 @@
 // Pictor: a self-hostable AI image generator served by a Swift FastCGI pool behind nginx.
 import PackageDescription
 
+/// Lets the app specialise the libraries' generic code (row decoding, rendering) in release builds.
+let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "Pictor",
     platforms: [.macOS(.v15)],
@@ -21,14 +24,14 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // Thin Swift wrappers, one per C library.
-        .target(name: "FastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Postgres", dependencies: ["CLibPQ"]),
-        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")], swiftSettings: crossModule),
+        .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: crossModule),
+        .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: crossModule),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Imaging", dependencies: ["CMagickWand"]),
 
         // Mustache templates compiled once and rendered to bytes (the page hot path).
-        .target(name: "Templates"),
+        .target(name: "Templates", swiftSettings: crossModule),
 
         // The application and its executable.
         .target(name: "Pictor", dependencies: [
@@ -43,6 +46,8 @@ let package = Package(
 
         // The thumbnail benchmark (bench/thumbnails.sh).
         .executableTarget(name: "imaging-bench", dependencies: ["Imaging", "CMagickWand"], path: "bench/ThumbnailBench"),
+        // The page-render benchmark (bench/templates.sh).
+        .executableTarget(name: "template-bench", dependencies: ["Templates"], path: "bench/TemplateBench"),
 
         // Tests: one target per module, plus the end-to-end suite through nginx.
         .target(name: "TestSupport", dependencies: ["Postgres", "HTTPClient", "Imaging"], path: "Tests/TestSupport"),

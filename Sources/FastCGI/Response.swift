@@ -35,15 +35,18 @@ public struct Response: Sendable {
     /// The CGI response head: a `Status:` line, the headers and the blank line.
     /// Header values lose any CR/LF so a value can never inject a header.
     func cgiHead() -> [UInt8] {
-        var head = "Status: \(status) \(Response.reasonPhrase(status))\r\n"
+        var head: [UInt8] = []
+        head.reserveCapacity(512)
+        head += "Status: \(status) \(Response.reasonPhrase(status))\r\n".utf8
         for (name, value) in headers {
-            // Filter scalars, not Characters: "\r\n" is a single Character in Swift.
-            let safeValue = String(String.UnicodeScalarView(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" }))
-            head += name + ": " + safeValue + "\r\n"
+            head += name.utf8
+            head += ": ".utf8
+            head += value.utf8.lazy.filter { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
+            head += "\r\n".utf8
         }
-        if header("Content-Length") == nil { head += "Content-Length: \(body.count)\r\n" }
-        head += "\r\n"
-        return Array(head.utf8)
+        if header("Content-Length") == nil { head += "Content-Length: \(body.count)\r\n".utf8 }
+        head += "\r\n".utf8
+        return head
     }
 
     public static func reasonPhrase(_ status: Int) -> String {

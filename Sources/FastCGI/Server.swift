@@ -193,20 +193,39 @@ public final class FastCGIServer: @unchecked Sendable {
         case .malformed(let reason):
             response = responder.badRequest(request, reason: reason)
         }
-        write(response, to: raw.out)
+        write(response, &raw)
         if configuration.accessLog {
             let millis = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
             logger.info("\(request.method) \(request.path) \(response.status) \(String(format: "%.2f", millis))ms")
         }
     }
 
-    private func write(_ response: Response, to stream: UnsafeMutablePointer<FCGX_Stream>?) {
+    /// Responses up to this size go through libfcgi's stream buffer.
+    static let directWriteThreshold = 16 << 10
+
+    /// Writes the response as FastCGI stdout records. libfcgi sends what it buffers in 8 KB
+    /// records, a write(2) each; a large page (a full gallery is ~85 KB) goes instead straight to
+    /// the connection in records of up to 64 KB with one write. libfcgi still ends the stream
+    /// and the request in FCGX_Finish_r; nothing is in its buffer, so the order holds.
+    private func write(_ response: Response, _ raw: inout FCGX_Request) {
         let head = response.cgiHead()
-        head.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { _ = FCGX_PutStr($0.baseAddress, Int32($0.count), stream) }
+        guard head.count + response.body.count > Self.directWriteThreshold else {
+            for part in [head, response.body] {
+                part.withUnsafeBufferPointer { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { _ = FCGX_PutStr($0.baseAddress, Int32($0.count), raw.out) }
+                }
+            }
+            return
         }
-        response.body.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { _ = FCGX_PutStr($0.baseAddress, Int32($0.count), stream) }
+        let records = StdoutRecords.encode(head + response.body, requestID: raw.requestId)
+        records.withUnsafeBytes { bytes in
+            var sent = 0
+            while sent < bytes.count {
+                let count = Glibc.write(raw.ipcFd, bytes.baseAddress! + sent, bytes.count - sent)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { return }  // nginx closed the connection; FCGX_Finish_r notices too
+                sent += count
+            }
         }
     }
 
@@ -222,6 +241,26 @@ public final class FastCGIServer: @unchecked Sendable {
             cursor += 1
         }
         return params
+    }
+}
+
+/// FastCGI `FCGI_STDOUT` records carrying a response (the protocol's record layout, section 3.3).
+enum StdoutRecords {
+    /// The largest content one record can carry, kept a multiple of 8 so no padding is needed.
+    static let maximumContent = 65528
+
+    static func encode(_ content: [UInt8], requestID: Int32) -> [UInt8] {
+        var records: [UInt8] = []
+        records.reserveCapacity(content.count + 8 * (content.count / maximumContent + 1))
+        var start = 0
+        while start < content.count {
+            let count = min(maximumContent, content.count - start)
+            records += [1, 6, UInt8(truncatingIfNeeded: requestID >> 8), UInt8(truncatingIfNeeded: requestID),
+                        UInt8(count >> 8), UInt8(count & 0xff), 0, 0]  // version, type, id, length, padding, reserved
+            records += content[start..<start + count]
+            start += count
+        }
+        return records
     }
 }
 

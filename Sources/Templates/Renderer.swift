@@ -1,5 +1,5 @@
-// Walks a linked tree into UTF-8 bytes: a context stack for lookups, HTML escaping done on
-// bytes (the page's text is copied as it is, only `& < > " '` are rewritten).
+// Walks a program into UTF-8 bytes: a context stack for lookups, HTML escaping done on bytes
+// (the page's text is copied as it is, only `& < > " '` are rewritten).
 
 struct Renderer {
     private(set) var output: [UInt8] = []
@@ -11,53 +11,68 @@ struct Renderer {
         output.reserveCapacity(capacity)
     }
 
-    mutating func render(_ nodes: [Node]) {
-        for node in nodes {
-            switch node {
-            case .text(let bytes):
-                output.append(contentsOf: bytes)
-            case .variable(let path, let escaped):
-                if let value = lookup(path) { write(value, escaped: escaped) }
-            case .section(let path, let children, let inverted):
-                let value = lookup(path)
-                if inverted {
-                    if !(value?.isTruthy ?? false) { render(children) }
-                } else if let value, value.isTruthy {
-                    renderSection(children, with: value)
-                }
+    mutating func render(_ program: Program) {
+        program.steps.withUnsafeBufferPointer { steps in
+            program.text.withUnsafeBufferPointer { text in
+                run(steps[...], text: text, tails: program.tails)
             }
         }
     }
 
-    /// A list renders once per item with the item on top of the stack; anything else once.
-    private mutating func renderSection(_ children: [Node], with value: TemplateValue) {
-        if case .list(let items) = value {
-            for item in items {
-                stack.append(item)
-                render(children)
-                stack.removeLast()
+    /// Renders a run of steps; a section's steps are run again for each list item.
+    private mutating func run(_ steps: Slice<UnsafeBufferPointer<Step>>, text: UnsafeBufferPointer<UInt8>, tails: [[Int32]]) {
+        var index = steps.startIndex
+        while index < steps.endIndex {
+            let step = steps[index]
+            switch step.kind {
+            case .text:
+                let start = Int(step.start)
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<start + Int(step.count)]))
+                index += 1
+            case .escaped, .raw:
+                if let value = lookup(step, tails) { write(value, escaped: step.kind == .escaped) }
+                index += 1
+            case .section:
+                let children = steps.base[index + 1..<Int(step.start)]
+                if let value = lookup(step, tails), value.isTruthy {
+                    if case .list(let items) = value {
+                        for item in items { run(children, with: item, text: text, tails: tails) }
+                    } else {
+                        run(children, with: value, text: text, tails: tails)
+                    }
+                }
+                index = Int(step.start)
+            case .inverted:
+                if !(lookup(step, tails)?.isTruthy ?? false) {
+                    run(steps.base[index + 1..<Int(step.start)], text: text, tails: tails)
+                }
+                index = Int(step.start)
             }
-        } else {
-            stack.append(value)
-            render(children)
-            stack.removeLast()
         }
+    }
+
+    private mutating func run(_ steps: Slice<UnsafeBufferPointer<Step>>, with value: TemplateValue,
+                              text: UnsafeBufferPointer<UInt8>, tails: [[Int32]]) {
+        stack.append(value)
+        run(steps, text: text, tails: tails)
+        stack.removeLast()
     }
 
     /// The first name is looked up from the innermost scope outwards; the rest of a dotted
     /// name only inside what the first found.
-    private func lookup(_ path: [Int32]) -> TemplateValue? {
-        guard let first = path.first else { return stack.last }
+    private func lookup(_ step: Step, _ tails: [[Int32]]) -> TemplateValue? {
+        guard step.name >= 0 else { return stack.last }
         var found: TemplateValue?
         var level = stack.count - 1
         while level >= 0 {
-            if case .scope(let scope) = stack[level], let value = scope.value(first) {
+            if case .scope(let scope) = stack[level], let value = scope.value(step.name) {
                 found = value
                 break
             }
             level -= 1
         }
-        for name in path.dropFirst() {
+        guard step.tail >= 0 else { return found }
+        for name in tails[Int(step.tail)] {
             guard case .scope(let scope)? = found else { return nil }
             found = scope.value(name)
         }
@@ -82,6 +97,9 @@ enum HTML {
     private static let ampersand = Array("&amp;".utf8), lessThan = Array("&lt;".utf8),
                        greaterThan = Array("&gt;".utf8), quote = Array("&quot;".utf8), apostrophe = Array("&#39;".utf8)
 
+    /// The five bytes that need escaping are all below 64: one bit each in a mask.
+    private static let specialMask: UInt64 = 1 << 0x22 | 1 << 0x26 | 1 << 0x27 | 1 << 0x3C | 1 << 0x3E
+
     /// Appends `text` with the five characters that matter in HTML text and attributes escaped;
     /// runs without them are copied in one go.
     static func appendEscaped(_ text: String, to output: inout [UInt8]) {
@@ -89,17 +107,16 @@ enum HTML {
         text.withUTF8 { bytes in
             var runStart = 0
             for index in 0..<bytes.count {
-                let entity: [UInt8]
-                switch bytes[index] {
-                case UInt8(ascii: "&"): entity = ampersand
-                case UInt8(ascii: "<"): entity = lessThan
-                case UInt8(ascii: ">"): entity = greaterThan
-                case UInt8(ascii: "\""): entity = quote
-                case UInt8(ascii: "'"): entity = apostrophe
-                default: continue
-                }
+                let byte = bytes[index]
+                guard byte < 64, specialMask & (1 << UInt64(byte)) != 0 else { continue }
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                output.append(contentsOf: entity)
+                switch byte {
+                case UInt8(ascii: "&"): output.append(contentsOf: ampersand)
+                case UInt8(ascii: "<"): output.append(contentsOf: lessThan)
+                case UInt8(ascii: ">"): output.append(contentsOf: greaterThan)
+                case UInt8(ascii: "\""): output.append(contentsOf: quote)
+                default: output.append(contentsOf: apostrophe)
+                }
                 runStart = index + 1
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))

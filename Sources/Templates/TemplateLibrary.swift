@@ -7,6 +7,7 @@
 // `{{$block}}`). Not supported, and refused at load: changing delimiters. No lambdas.
 
 import Foundation
+import Synchronization
 
 /// Templates by name (their path under the template directory, without `.mustache`).
 public struct TemplateLibrary: Sendable {
@@ -14,9 +15,8 @@ public struct TemplateLibrary: Sendable {
     private let names: [String: Int32]
 
     private struct Compiled: Sendable {
-        let nodes: [Node]
-        /// Bytes of text outside sections plus some room: the buffer is sized once.
-        let capacity: Int
+        let program: Program
+        let size: SizeHint
     }
 
     /// Compiles templates given as source text by name; a syntax error, a missing partial or
@@ -30,8 +30,8 @@ public struct TemplateLibrary: Sendable {
         var linker = Linker(templates: parsed)
         var compiled: [String: Compiled] = [:]
         for name in parsed.keys {
-            let nodes = try linker.link(name)
-            compiled[name] = Compiled(nodes: nodes, capacity: Self.estimatedSize(nodes))
+            let program = Program(try linker.link(name))
+            compiled[name] = Compiled(program: program, size: SizeHint(minimum: program.fixedSize + 4096))
         }
         self.compiled = compiled
         names = linker.names
@@ -56,16 +56,29 @@ public struct TemplateLibrary: Sendable {
     /// Renders `name` with `context` as the outermost scope; nil if there is no such template.
     public func render(_ name: String, _ context: [String: Any]) -> [UInt8]? {
         guard let template = compiled[name] else { return nil }
-        var renderer = Renderer(root: ValueConverter(names: names).scope(context), capacity: template.capacity)
-        renderer.render(template.nodes)
+        var renderer = Renderer(root: ValueConverter(names: names).scope(context), capacity: template.size.capacity)
+        renderer.render(template.program)
+        template.size.record(renderer.output.count)
         return renderer.output
     }
+}
 
-    private static func estimatedSize(_ nodes: [Node]) -> Int {
-        let text = nodes.reduce(0) { total, node in
-            if case .text(let bytes) = node { return total + bytes.count }
-            return total
-        }
-        return text * 2 + 4096
+/// How large a template's pages turn out, so the output buffer is sized once instead of
+/// growing (and copying) several times on long pages like a full gallery.
+final class SizeHint: Sendable {
+    private let minimum: Int
+    private let largest = Atomic<Int>(0)
+    /// A rare huge page should not make every later render reserve that much.
+    private static let ceiling = 1 << 20
+
+    init(minimum: Int) {
+        self.minimum = minimum
+    }
+
+    var capacity: Int { max(minimum, largest.load(ordering: .relaxed)) }
+
+    func record(_ size: Int) {
+        let size = min(size + size / 16, Self.ceiling)
+        if size > largest.load(ordering: .relaxed) { largest.store(size, ordering: .relaxed) }
     }
 }

@@ -23,26 +23,21 @@ public enum TemplateValue {
 /// Named values, keyed by the numbers the linker gave the names. Scopes are small (a page's
 /// values, or one gallery tile), so a linear scan of integers beats hashing.
 public struct TemplateScope {
-    private var names: [Int32] = []
-    private var values: [TemplateValue] = []
+    private var entries: [(name: Int32, value: TemplateValue)] = []
 
     init(capacity: Int) {
-        names.reserveCapacity(capacity)
-        values.reserveCapacity(capacity)
+        entries.reserveCapacity(capacity)
     }
 
     mutating func set(_ name: Int32, _ value: TemplateValue) {
-        names.append(name)
-        values.append(value)
+        entries.append((name, value))
     }
 
     func value(_ name: Int32) -> TemplateValue? {
-        var index = 0
-        while index < names.count {
-            if names[index] == name { return values[index] }
-            index += 1
+        entries.withUnsafeBufferPointer { entries in
+            for entry in entries where entry.name == name { return entry.value }
+            return nil
         }
-        return nil
     }
 }
 

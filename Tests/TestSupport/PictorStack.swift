@@ -31,7 +31,7 @@ public final class PictorStack {
     ///   - keepConn: render nginx with `fastcgi_keep_conn on` and an upstream keepalive pool.
     ///   - jobWorkers: `pictor worker` processes to start.
     public init(settings: [String: String] = [:], keepConn: Bool = false, workers: Int = 2, jobWorkers: Int = 0) throws {
-        let postgres = try PostgresServer.shared
+        let postgres = PostgresServer.shared
         databaseURL = postgres.conninfo(database: try postgres.createDatabase(prefix: "e2e"))
         state = NSTemporaryDirectory() + "pictor-e2e-" + UUID().uuidString.prefix(8).lowercased()
         socketPath = state + "/run/pictor.sock"
@@ -86,7 +86,7 @@ public final class PictorStack {
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: Self.root)
-        FileManager.default.createFile(atPath: state + "/" + log, contents: nil)
+        _ = FileManager.default.createFile(atPath: state + "/" + log, contents: nil)
         let output = FileHandle(forWritingAtPath: state + "/" + log)
         process.standardOutput = output
         process.standardError = output

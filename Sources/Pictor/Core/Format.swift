@@ -30,10 +30,16 @@ enum Format {
     /// "25 Nov 2026 08:41 UTC".
     static func minute(_ date: Date) -> String {
         let parts = utc(date)
-        return day(date) + String(format: " %02d:%02d UTC", parts.tm_hour, parts.tm_min)
+        return day(date) + " " + padded(parts.tm_hour) + ":" + padded(parts.tm_min) + " UTC"
     }
 
-    private static func utc(_ date: Date) -> tm {
+    /// A number with leading zeros to `width` digits ("07"); String(format:) is slow on Linux.
+    static func padded(_ value: Int32, _ width: Int = 2) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
+    static func utc(_ date: Date) -> tm {
         var seconds = time_t(date.timeIntervalSince1970)
         var parts = tm()
         gmtime_r(&seconds, &parts)

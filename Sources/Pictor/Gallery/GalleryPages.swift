@@ -42,13 +42,13 @@ enum GalleryPages {
             "items": page.items.map { tile($0, publicURL: publicURL) },
             "has_items": !page.items.isEmpty,
             "older_url": page.next.map { pageURL("/gallery", query: query, cursor: $0.token) } as Any,
-            "newest_url": cursor == nil ? nil : pageURL("/gallery", query: query, cursor: nil) as Any?,
+            "newest_url": (cursor == nil ? nil : pageURL("/gallery", query: query, cursor: nil)) as Any,
             "back": back,
         ])
     }
 
     static func tile(_ generation: Generation, publicURL: String) -> [String: Any] {
-        let id = generation.id.uuidString.lowercased()
+        let id = generation.idString
         var values: [String: Any] = [
             "id": id, "url": "/generations/" + id, "status": generation.status.rawValue, "prompt": generation.prompt,
             "model": generation.model, "created": Format.day(generation.createdAt), "remix_url": "/generate?remix=" + id,
@@ -91,7 +91,7 @@ enum GalleryPages {
             "items": page.items.map { tile($0, publicURL: context.app.config.site.publicURL) },
             "has_items": !page.items.isEmpty,
             "older_url": page.next.map { pageURL("/explore", query: query, cursor: $0.token) } as Any,
-            "newest_url": cursor == nil ? nil : "/explore" as Any?,
+            "newest_url": (cursor == nil ? nil : "/explore") as Any,
         ])
     }
 

@@ -7,6 +7,8 @@ public struct Generation: Sendable {
     public enum Status: String, Sendable { case queued, running, succeeded, failed }
 
     public let id: UUID
+    /// The id as URLs and JSON show it (lowercase canonical), made once per row.
+    public let idString: String
     public let userID: Int64
     public let batchID: UUID
     public let status: Status
@@ -34,7 +36,8 @@ public struct Generation: Sendable {
         """
 
     init(row: Row) throws {
-        id = try row.get("id")
+        idString = try row.get("id")
+        id = try UUID(postgresText: idString)
         userID = try row.get("user_id")
         batchID = try row.get("batch_id")
         status = Status(rawValue: try row.get("status")) ?? .failed
@@ -76,20 +79,26 @@ public struct Generation: Sendable {
 
     /// What a downloaded original is saved as: "pictor-1a2b3c4d.png".
     var downloadName: String {
-        "pictor-\(id.uuidString.lowercased().prefix(8)).\(((imageKey ?? "") as NSString).pathExtension)"
+        // The key's extension ("ab/cdef….png" → "png"), found on bytes: this runs for every tile.
+        var fileExtension = Substring()
+        if let key = imageKey, let dot = key.utf8.lastIndex(of: UInt8(ascii: ".")),
+           !key.utf8[dot...].contains(UInt8(ascii: "/")) {
+            fileExtension = key[key.utf8.index(after: dot)...]
+        }
+        return "pictor-" + idString.prefix(8) + "." + fileExtension
     }
 
     /// Public files are nginx's to serve at /media/; private ones go through
     /// /generations/{id}/{file}, where Pictor checks the owner first.
     func url(_ file: File) -> String? {
         guard let key = key(file) else { return nil }
-        return isPublic ? MediaStore.publicURL(for: key) : "/generations/\(id.uuidString.lowercased())/\(file.rawValue)"
+        return isPublic ? MediaStore.publicURL(for: key) : "/generations/\(idString)/\(file.rawValue)"
     }
 
     /// The API's generation object (RFC 3339 UTC times, null for what is not there yet).
     func json() -> [String: Any] {
         [
-            "id": id.uuidString.lowercased(),
+            "id": idString,
             "status": status.rawValue,
             "prompt": prompt,
             "negative_prompt": negativePrompt,
@@ -113,10 +122,8 @@ public struct Generation: Sendable {
 enum RFC3339 {
     /// "2026-11-25T08:41:02Z" (seconds precision, UTC).
     static func string(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+        let parts = Format.utc(date)
+        return Format.padded(parts.tm_year + 1900, 4) + "-" + Format.padded(parts.tm_mon + 1) + "-" + Format.padded(parts.tm_mday)
+            + "T" + Format.padded(parts.tm_hour) + ":" + Format.padded(parts.tm_min) + ":" + Format.padded(parts.tm_sec) + "Z"
     }
 }

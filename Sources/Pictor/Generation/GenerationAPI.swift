@@ -33,7 +33,7 @@ enum GenerationAPI {
         let body: Any
         if objects.count == 1 { body = objects[0] } else { body = ["data": objects] as [String: Any] }
         var response = Response.json(body, status: done ? 200 : 202)
-        if generations.count == 1 { response.setHeader("Location", "/api/v1/generations/" + generations[0].id.uuidString.lowercased()) }
+        if generations.count == 1 { response.setHeader("Location", "/api/v1/generations/" + generations[0].idString) }
         return response
     }
 

@@ -35,7 +35,7 @@ enum GenerationPages {
         do {
             raw = try GenerationInput.raw(fromForm: fields)
             let created = try Generations(db: context.db()).start(raw, userID: user.id, config: context.app.config, idempotencyKey: nil)
-            return .redirect(to: "/generations/" + created[0].id.uuidString.lowercased())
+            return .redirect(to: "/generations/" + created[0].idString)
         } catch let error as HTTPError where error.status < 500 {
             raw.prompt = fields["prompt"]
             raw.negative_prompt = fields["negative_prompt"]
@@ -101,7 +101,7 @@ enum GenerationPages {
             if viewer == nil { _ = try context.requireUser() }   // maybe theirs: log in first
             throw HTTPError.notFound("There is no such image.")
         }
-        let id = generation.id.uuidString.lowercased()
+        let id = generation.idString
         var values: [String: Any] = [
             "id": id, "status": generation.status.rawValue, "prompt": generation.prompt, "model": generation.model,
             "width": generation.width, "height": generation.height, "seed": generation.seed, "credit_cost": generation.creditCost,

@@ -93,34 +93,62 @@ struct Generations {
 
     /// Newest first after `cursor` (keyset on created_at, id: stable while new ones arrive).
     func list(userID: Int64, filter: Filter = Filter(), after cursor: ListCursor?, limit: Int) throws -> (items: [Generation], next: ListCursor?) {
-        let words = filter.words?.trimmingCharacters(in: .whitespacesAndNewlines)
-        return try page(where: """
-            g.user_id = $3
-              AND ($4::text IS NULL OR g.prompt_tsv @@ plainto_tsquery('simple', $4))
-              AND ($5::text IS NULL OR g.model = $5)
-              AND (NOT $6::bool OR g.favorite)
-            """, [userID, (words?.isEmpty ?? true) ? nil : words, filter.model, filter.favoritesOnly], after: cursor, limit: limit)
+        var query = PageQuery()
+        query.add("g.user_id = $", userID)
+        if let words = filter.words?.trimmingCharacters(in: .whitespacesAndNewlines), !words.isEmpty {
+            query.add("g.prompt_tsv @@ plainto_tsquery('simple', $)", words)
+        }
+        if let model = filter.model { query.add("g.model = $", model) }
+        if filter.favoritesOnly { query.add("g.favorite") }
+        return try page(query, after: cursor, limit: limit)
     }
 
     /// Everyone's public images, newest first (the explore feed).
     func explore(after cursor: ListCursor?, limit: Int) throws -> (items: [Generation], next: ListCursor?) {
-        try page(where: "g.public AND g.status = 'succeeded'", [], after: cursor, limit: limit)
+        var query = PageQuery()
+        query.add("g.public AND g.status = 'succeeded'")
+        return try page(query, after: cursor, limit: limit)
     }
 
-    /// One keyset page. $1 and $2 are the cursor, `condition` numbers its own values from $3,
-    /// and the limit comes last.
-    private func page(where condition: String, _ values: [PostgresEncodable?], after cursor: ListCursor?,
-                      limit: Int) throws -> (items: [Generation], next: ListCursor?) {
-        let parameters: [PostgresEncodable?] = [cursor?.micros, cursor?.id] + values + [limit + 1]
+    /// The WHERE clause of a list, holding only the conditions that apply. Each combination of
+    /// filters is its own prepared statement, so PostgreSQL settles on one generic plan per
+    /// combination instead of planning every request again (as `$n IS NULL OR …` would force).
+    struct PageQuery {
+        private(set) var conditions: [String] = []
+        private(set) var values: [PostgresEncodable?] = []
+
+        /// Adds a condition; each `$` in it takes the next parameter number, for `values` in order.
+        mutating func add(_ condition: String, _ values: PostgresEncodable...) {
+            var numbered = ""
+            var pending = values[...]
+            for character in condition {
+                if character == "$", let value = pending.popFirst() {
+                    self.values.append(value)
+                    numbered += "$\(self.values.count)"
+                } else {
+                    numbered.append(character)
+                }
+            }
+            precondition(pending.isEmpty, "more values than parameters in \(condition)")
+            conditions.append(numbered)
+        }
+    }
+
+    /// One keyset page, newest first; one row more than `limit` tells whether there is a next page.
+    private func page(_ query: PageQuery, after cursor: ListCursor?, limit: Int) throws -> (items: [Generation], next: ListCursor?) {
+        var query = query
+        if let cursor {
+            query.add("(g.created_at, g.id) < (timestamptz 'epoch' + $::bigint * interval '1 microsecond', $::uuid)",
+                      cursor.micros, cursor.id)
+        }
         let sql = """
             SELECT \(Generation.columns), (extract(epoch FROM g.created_at) * 1000000)::bigint AS micros
             FROM generations g
-            WHERE \(condition)
-              AND ($1::bigint IS NULL OR (g.created_at, g.id) < (timestamptz 'epoch' + $1::bigint * interval '1 microsecond', $2::uuid))
+            WHERE \(query.conditions.joined(separator: " AND "))
             ORDER BY g.created_at DESC, g.id DESC
-            LIMIT $\(parameters.count)
+            LIMIT $\(query.values.count + 1)
             """
-        let rows = try db.query(sql, parameters)
+        let rows = try db.query(sql, query.values + [limit + 1])
         let items = try rows.prefix(limit).map(Generation.init(row:))
         var next: ListCursor?
         if rows.count > limit, let last = rows.prefix(limit).last {
@@ -139,7 +167,7 @@ struct Generations {
     func delete(ids: [UUID], userID: Int64) throws -> [Generation]? {
         let unique = Array(Set(ids))
         guard !unique.isEmpty else { return [] }
-        let list = "{" + unique.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"
+        let list = "{" + unique.map { $0.postgresText }.joined(separator: ",") + "}"
         return try db.transaction { db -> [Generation]? in
             let rows = try db.query("""
                 SELECT \(Generation.columns) FROM generations g WHERE g.id = ANY($1::uuid[]) AND g.user_id = $2 FOR UPDATE
@@ -169,7 +197,7 @@ struct ListCursor: Equatable {
     let micros: Int64
     let id: UUID
 
-    var token: String { "\(micros)_\(id.uuidString.lowercased())" }
+    var token: String { "\(micros)_\(id.postgresText)" }
 
     init(micros: Int64, id: UUID) {
         self.micros = micros

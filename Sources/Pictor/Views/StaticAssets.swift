@@ -9,12 +9,15 @@ struct StaticAssets: Sendable {
     let iconURL: String
     let generationScriptURL: String
     let galleryScriptURL: String
+    /// The icon sprite pages reference with `<use href="…#name">`.
+    let iconsURL: String
 
     init(publicDirectory: String) {
         stylesheetURL = Self.versionedURL("pictor.css", in: publicDirectory)
         iconURL = Self.versionedURL("favicon.svg", in: publicDirectory)
         generationScriptURL = Self.versionedURL("generation.js", in: publicDirectory)
         galleryScriptURL = Self.versionedURL("gallery.js", in: publicDirectory)
+        iconsURL = Self.versionedURL("icons.svg", in: publicDirectory)
     }
 
     /// `/static/name?v=<first 12 hex digits of SHA-256>`; without the file, the plain URL.

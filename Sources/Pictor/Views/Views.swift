@@ -47,6 +47,7 @@ public struct Views: Sendable {
         values["icon_url"] = assets.iconURL
         values["generation_js_url"] = assets.generationScriptURL
         values["gallery_js_url"] = assets.galleryScriptURL
+        values["icons_url"] = assets.iconsURL
         return Response.html(library.render(template, values) ?? [], status: status)
     }
 
