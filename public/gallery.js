@@ -3,7 +3,8 @@
 //     execCommand); the buttons are rendered `hidden` and shown here, since they do nothing without JS.
 //     The button says "Copied" for 2 s and a polite live region announces it.
 //   • A read-only share input selects its whole text on focus/click.
-//   • form[data-confirm] asks before submitting (delete one image, delete the selected ones).
+//   • form[data-confirm], or a button[data-confirm] that submits a form, asks first (delete one image,
+//     delete the selected ones).
 //   • The bulk bar ([data-bulk-count]) shows how many tiles are ticked.
 // No framework, no inline handlers (strict CSP); loaded with `defer`.
 (function () {
@@ -72,12 +73,14 @@
     shares[j].addEventListener("click", function (event) { event.target.select(); });
   }
 
-  // Ask before deleting. `submitter` is the button used; the message may name a count.
-  var forms = document.querySelectorAll("form[data-confirm]");
+  // Ask before deleting. The message is on the form or on the button used (`submitter`: a
+  // tile's delete button submits the shared form#tile-action); for the bulk bar it names a count.
+  var forms = document.querySelectorAll("form[data-confirm], form#tile-action");
   for (var k = 0; k < forms.length; k++) {
     forms[k].addEventListener("submit", function (event) {
       var form = event.currentTarget;
-      var message = form.getAttribute("data-confirm");
+      var button = event.submitter;
+      var message = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
       if (form.id === "bulk") {
         var ticked = document.querySelectorAll('input[name="ids"][form="bulk"]:checked').length;
         if (ticked === 0) {

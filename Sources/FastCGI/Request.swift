@@ -34,15 +34,24 @@ public struct Request: Sendable {
 
     private static func headers(from params: [String: String]) -> [String: String] {
         var headers: [String: String] = [:]
-        for (name, value) in params {
-            if name.hasPrefix("HTTP_") {
-                headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
-            }
+        for (name, value) in params where name.hasPrefix("HTTP_") {
+            headers[headerName(cgi: name)] = value
         }
         // nginx sends these without the HTTP_ prefix, and as empty strings on GET.
         if let type = params["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
         if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }
         return headers
+    }
+
+    /// `HTTP_USER_AGENT` → `user-agent`, on bytes (every request has a dozen headers).
+    private static func headerName(cgi name: String) -> String {
+        String(decoding: name.utf8.dropFirst(5).map { byte -> UInt8 in
+            switch byte {
+            case UInt8(ascii: "_"): return UInt8(ascii: "-")
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte + 32
+            default: return byte
+            }
+        }, as: UTF8.self)
     }
 
     /// A header by case-insensitive name.
@@ -70,12 +79,21 @@ public struct Request: Sendable {
         for pair in header.split(separator: ";") {
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let name = parts[0].trimmingCharacters(in: .whitespaces)
+            let name = String(Self.trimmingSpaces(parts[0]))
             if !name.isEmpty, cookies[name] == nil {
-                cookies[name] = parts[1].trimmingCharacters(in: .whitespaces)
+                cookies[name] = String(Self.trimmingSpaces(parts[1]))
             }
         }
         return cookies
+    }
+
+    /// Without leading and trailing spaces and tabs, the only whitespace a Cookie header has.
+    private static func trimmingSpaces(_ text: Substring) -> Substring {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return text[first...last]
     }
 
     /// The decoded query string. Malformed percent-encoding throws `FormError`.

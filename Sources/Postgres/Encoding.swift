@@ -18,6 +18,37 @@ public protocol PostgresEncodable {
 public protocol PostgresDecodable {
     /// Parses the server's text output for this type; throws `PostgresError` (`.decoding`) if malformed.
     init(postgresText: String) throws
+
+    /// The same, straight from libpq's result buffer. The default makes a String and calls
+    /// `init(postgresText:)`; numbers, flags, ids and times parse the bytes without one.
+    init(postgresBytes: UnsafeBufferPointer<UInt8>) throws
+}
+
+extension PostgresDecodable {
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        try self.init(postgresText: String(decoding: bytes, as: UTF8.self))
+    }
+}
+
+/// Integers as the server prints them: an optional minus sign and decimal digits.
+enum PostgresInteger {
+    static func parse<T: FixedWidthInteger>(_ bytes: UnsafeBufferPointer<UInt8>, as type: T.Type) -> T? {
+        var index = 0
+        let negative = bytes.first == UInt8(ascii: "-")
+        if negative || bytes.first == UInt8(ascii: "+") { index = 1 }
+        guard index < bytes.count else { return nil }
+        var value: T = 0
+        while index < bytes.count {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowB) = negative ? shifted.subtractingReportingOverflow(T(digit)) : shifted.addingReportingOverflow(T(digit))
+            guard !overflowA, !overflowB else { return nil }
+            value = next
+            index += 1
+        }
+        return value
+    }
 }
 
 /// Lets `Row.get` decode `NULL` as `nil` when (and only when) the requested type is an `Optional`.
@@ -49,6 +80,12 @@ extension Int: PostgresEncodable, PostgresDecodable {
         guard let value = Int(postgresText) else { throw decodingError(postgresText, as: "Int") }
         self = value
     }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let value = PostgresInteger.parse(bytes, as: Int.self) else {
+            throw decodingError(String(decoding: bytes, as: UTF8.self), as: "Int")
+        }
+        self = value
+    }
 }
 
 extension Int32: PostgresEncodable, PostgresDecodable {
@@ -57,12 +94,24 @@ extension Int32: PostgresEncodable, PostgresDecodable {
         guard let value = Int32(postgresText) else { throw decodingError(postgresText, as: "Int32") }
         self = value
     }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let value = PostgresInteger.parse(bytes, as: Int32.self) else {
+            throw decodingError(String(decoding: bytes, as: UTF8.self), as: "Int32")
+        }
+        self = value
+    }
 }
 
 extension Int64: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { String(self) }
     public init(postgresText: String) throws {
         guard let value = Int64(postgresText) else { throw decodingError(postgresText, as: "Int64") }
+        self = value
+    }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let value = PostgresInteger.parse(bytes, as: Int64.self) else {
+            throw decodingError(String(decoding: bytes, as: UTF8.self), as: "Int64")
+        }
         self = value
     }
 }
@@ -90,14 +139,28 @@ extension Bool: PostgresEncodable, PostgresDecodable {
         default: throw decodingError(postgresText, as: "Bool")
         }
     }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        // The server prints booleans as one letter.
+        if bytes.count == 1, bytes[0] == UInt8(ascii: "t") { self = true; return }
+        if bytes.count == 1, bytes[0] == UInt8(ascii: "f") { self = false; return }
+        try self.init(postgresText: String(decoding: bytes, as: UTF8.self))
+    }
 }
 
 extension UUID: PostgresEncodable, PostgresDecodable {
     /// Lowercase canonical form, as the server prints it.
     public var postgresText: String { PostgresUUID.format(self) }
     public init(postgresText: String) throws {
-        guard let value = PostgresUUID.parse(postgresText) ?? UUID(uuidString: postgresText) else {
+        var text = postgresText
+        guard let value = text.withUTF8(PostgresUUID.parse) ?? UUID(uuidString: postgresText) else {
             throw decodingError(postgresText, as: "UUID")
+        }
+        self = value
+    }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let value = PostgresUUID.parse(bytes) else {
+            try self.init(postgresText: String(decoding: bytes, as: UTF8.self))
+            return
         }
         self = value
     }
@@ -128,24 +191,21 @@ enum PostgresUUID {
     }
 
     /// Parses the canonical form (either case); nil for anything else.
-    static func parse(_ text: String) -> UUID? {
-        var text = text
+    static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> UUID? {
         var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        let parsed = text.withUTF8 { utf8 in
-            withUnsafeMutableBytes(of: &value) { bytes -> Bool in
-                guard utf8.count == 36 else { return false }
-                var position = 0
-                for index in 0..<16 {
-                    if position == 8 || position == 13 || position == 18 || position == 23 {
-                        guard utf8[position] == UInt8(ascii: "-") else { return false }
-                        position += 1
-                    }
-                    guard let high = nibble(utf8[position]), let low = nibble(utf8[position + 1]) else { return false }
-                    bytes[index] = high << 4 | low
-                    position += 2
+        let parsed = withUnsafeMutableBytes(of: &value) { bytes -> Bool in
+            guard utf8.count == 36 else { return false }
+            var position = 0
+            for index in 0..<16 {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard utf8[position] == UInt8(ascii: "-") else { return false }
+                    position += 1
                 }
-                return true
+                guard let high = nibble(utf8[position]), let low = nibble(utf8[position + 1]) else { return false }
+                bytes[index] = high << 4 | low
+                position += 2
             }
+            return true
         }
         return parsed ? UUID(uuid: value) : nil
     }
@@ -270,6 +330,9 @@ extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
     public init(postgresText: String) throws {
         self = .some(try Wrapped(postgresText: postgresText))
     }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        self = .some(try Wrapped(postgresBytes: bytes))
+    }
 }
 
 extension Optional: PostgresNullDecodable where Wrapped: PostgresDecodable {
@@ -288,6 +351,12 @@ extension Date: PostgresEncodable, PostgresDecodable {
     public init(postgresText: String) throws {
         guard let date = PostgresTimestamp.parse(postgresText) else {
             throw decodingError(postgresText, as: "Date")
+        }
+        self = date
+    }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let date = PostgresTimestamp.parse(bytes) else {
+            throw decodingError(String(decoding: bytes, as: UTF8.self), as: "Date")
         }
         self = date
     }
@@ -337,9 +406,13 @@ enum PostgresTimestamp {
     }
 
     static func parse(_ text: String) -> Date? {
-        if text == "infinity" { return .distantFuture }
-        if text == "-infinity" { return .distantPast }
-        let s = Array(text.utf8)
+        var text = text
+        return text.withUTF8(parse)
+    }
+
+    static func parse(_ s: UnsafeBufferPointer<UInt8>) -> Date? {
+        if s.elementsEqual("infinity".utf8) { return .distantFuture }
+        if s.elementsEqual("-infinity".utf8) { return .distantPast }
         var i = 0
 
         func number(_ count: Int) -> Int? {
@@ -413,7 +486,7 @@ enum PostgresTimestamp {
         var bc = false
         if i < s.count {
             // Dates before year 1 print with a " BC" suffix.
-            guard Array(s[i...]) == Array(" BC".utf8) else { return nil }
+            guard s[i...].elementsEqual(" BC".utf8) else { return nil }
             bc = true
             i = s.count
         }

@@ -5,6 +5,24 @@ import CLibPQ
 /// Owns a libpq result and frees it when the last `Rows` or `Row` referring to it goes away.
 final class ResultStorage {
     let result: OpaquePointer
+    /// The column after the last one read by name: readers mostly go in select-list order, so
+    /// this is tried first (a comparison instead of a hash lookup).
+    var nextColumn = 0
+    /// Column positions by name (the first, if a name repeats), made when a read misses the guess.
+    private var positions: [String: Int]?
+
+    func position(of column: String, in columns: [String]) -> Int? {
+        let guess = nextColumn < columns.count ? nextColumn : 0
+        var found: Int?
+        if guess < columns.count, columns[guess] == column {
+            found = guess
+        } else {
+            if positions == nil { positions = Dictionary(columns.enumerated().map { ($1, $0) }) { first, _ in first } }
+            found = positions?[column]
+        }
+        if let found { nextColumn = found + 1 }
+        return found
+    }
 
     init(_ result: OpaquePointer) {
         self.result = result
@@ -25,10 +43,6 @@ public struct Rows: RandomAccessCollection {
     /// Column names, in the order of the select list.
     public let columns: [String]
 
-    /// Where each name is in `columns` (the first, if a name repeats). Hashing a name once per
-    /// read beats comparing it with every column: a gallery page reads 24 rows × 20 columns.
-    let positions: [String: Int]
-
     /// Rows inserted, updated, deleted, selected, … as the server reported them (`PQcmdTuples`);
     /// 0 for statements that report no count.
     public let affectedRows: Int
@@ -40,7 +54,6 @@ public struct Rows: RandomAccessCollection {
         storage = ResultStorage(result)
         let fields = Int(PQnfields(result))
         columns = (0..<fields).map { String(cString: PQfname(result, Int32($0))) }
-        positions = Dictionary(columns.enumerated().map { ($1, $0) }) { first, _ in first }
         affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
         count = Int(PQntuples(result))
     }
@@ -66,7 +79,7 @@ public struct Row {
     /// Decodes the named column. `NULL` decodes as `nil` when `T` is an `Optional`, and throws a
     /// `.decoding` error otherwise, as does a missing column or malformed text.
     public func get<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
-        guard let position = rows.positions[column] else {
+        guard let position = rows.storage.position(of: column, in: rows.columns) else {
             throw PostgresError(kind: .decoding, message: "no column named \"\(column)\" in the result (columns: \(rows.columns.joined(separator: ", ")))")
         }
         return try decode(position, name: column, as: type)
@@ -82,7 +95,7 @@ public struct Row {
 
     /// Whether the named column is SQL `NULL` in this row (false if there is no such column).
     public func isNull(_ column: String) -> Bool {
-        guard let position = rows.positions[column] else { return false }
+        guard let position = rows.storage.position(of: column, in: rows.columns) else { return false }
         return PQgetisnull(rows.storage.result, Int32(index), Int32(position)) == 1
     }
 
@@ -96,11 +109,10 @@ public struct Row {
             throw PostgresError(kind: .decoding, message: "column \"\(name)\" is NULL; decode it as \(T.self)? to accept NULL")
         }
         let length = Int(PQgetlength(result, row, col))
-        let text = PQgetvalue(result, row, col).withMemoryRebound(to: UInt8.self, capacity: length) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-        }
         do {
-            return try T(postgresText: text)
+            return try PQgetvalue(result, row, col).withMemoryRebound(to: UInt8.self, capacity: length) {
+                try T(postgresBytes: UnsafeBufferPointer(start: $0, count: length))
+            }
         } catch let error as PostgresError {
             throw PostgresError(kind: .decoding, message: "column \"\(name)\": \(error.message)")
         }

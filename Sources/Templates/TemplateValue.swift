@@ -1,5 +1,6 @@
 // What a template reads: text, numbers, flags, lists and nested scopes. A handler passes plain
-// dictionaries; they are converted once per render, keeping only the names templates use.
+// dictionaries, or typed `TemplateFields` where a page repeats many items (gallery tiles); both
+// are converted once per render, keeping only the names templates use.
 
 /// A value a template can show (`{{name}}`) or branch and loop on (`{{#name}}`).
 public enum TemplateValue {
@@ -17,6 +18,28 @@ public enum TemplateValue {
         case .list(let items): return !items.isEmpty
         case .text, .number, .scope: return true
         }
+    }
+}
+
+extension TemplateValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(booleanLiteral value: Bool) { self = .flag(value) }
+    public init(integerLiteral value: Int) { self = .number(value) }
+}
+
+/// Named values typed up front: `["id": .text(id), "is_pending": true]`. Cheaper than a
+/// `[String: Any]` for a list of many items: nothing is hashed or boxed until the render, and
+/// no value's type needs to be looked up at run time.
+public struct TemplateFields: ExpressibleByDictionaryLiteral {
+    fileprivate var pairs: [(name: String, value: TemplateValue)]
+
+    public init(dictionaryLiteral elements: (String, TemplateValue)...) {
+        pairs = elements.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// Adds a value (a later one of the same name does not replace an earlier one: add each once).
+    public mutating func add(_ name: String, _ value: TemplateValue) {
+        pairs.append((name, value))
     }
 }
 
@@ -55,11 +78,34 @@ struct ValueConverter {
         return scope
     }
 
+    /// The items of a list are usually made by one function, with the same names in the same
+    /// order: each item first tries the number found at its position in the one before.
+    /// Comparing a name with the same literal is far cheaper than hashing it.
+    func scopes(_ list: [TemplateFields]) -> [TemplateValue] {
+        var known: [(name: String, number: Int32?)] = []
+        return list.map { fields in
+            var scope = TemplateScope(capacity: fields.pairs.count)
+            for (position, (key, value)) in fields.pairs.enumerated() {
+                let number: Int32?
+                if position < known.count, known[position].name == key {
+                    number = known[position].number
+                } else {
+                    number = names[key]
+                    if position < known.count { known[position] = (key, number) } else { known.append((key, number)) }
+                }
+                if let number { scope.set(number, value) }
+            }
+            return .scope(scope)
+        }
+    }
+
     func convert(_ value: Any) -> TemplateValue? {
         switch value {
         case let text as String: return .text(text)
         case let flag as Bool: return .flag(flag)
         case let number as Int: return .number(number)
+        case let fields as TemplateFields: return scopes([fields])[0]
+        case let list as [TemplateFields]: return .list(scopes(list))
         case let dictionary as [String: Any]: return .scope(scope(dictionary))
         case let list as [[String: Any]]: return .list(list.map { .scope(scope($0)) })
         case let list as [Any]: return .list(list.compactMap(convert))

@@ -13,16 +13,17 @@ let renders = arguments.count > 2 ? Int(arguments[2]) ?? 20_000 : 20_000
 let library = try TemplateLibrary(directory: directory)
 
 /// One gallery tile, shaped like GalleryPages.tile's for a succeeded private image.
-func tile(_ index: Int) -> [String: Any] {
+func tile(_ index: Int) -> TemplateFields {
     let id = "0000" + String(index + 1000) + "-aaaa-4bbb-8ccc-5ddd6eee7fff"  // ids come from the database as text
-    return [
-        "id": id, "url": "/generations/" + id, "status": "succeeded", "is_succeeded": true,
-        "prompt": "seeded image \(index) of a fox & a \"lighthouse\" at dusk", "model": "flux-schnell",
-        "created": "25 Nov 2026", "remix_url": "/generate?remix=" + id,
-        "thumb_url": "/generations/\(id)/thumbnail", "thumb_large_url": "/generations/\(id)/thumbnail-large",
-        "image_url": "/generations/\(id)/image", "download_name": "pictor-\(id.prefix(8)).png",
-        "favorite": index % 3 == 0,
+    var fields: TemplateFields = [
+        "id": .text(id), "status": "succeeded", "is_succeeded": true,
+        "prompt": .text("seeded image \(index) of a fox & a \"lighthouse\" at dusk"), "model": "flux-schnell",
+        "created": "25 Nov 2026",
+        "thumb_url": .text("/generations/\(id)/thumbnail"), "thumb_large_url": .text("/generations/\(id)/thumbnail-large"),
+        "image_url": .text("/generations/\(id)/image"), "download_name": .text("pictor-\(id.prefix(8)).png"),
     ]
+    if index % 3 == 0 { fields.add("favorite", true) }
+    return fields
 }
 
 /// The page's own values plus what Views.page adds to every page.

@@ -2,6 +2,7 @@
 
 import FastCGI
 import Foundation
+import Templates
 
 enum GalleryPages {
     static let pageSize = 24
@@ -47,27 +48,29 @@ enum GalleryPages {
         ])
     }
 
-    static func tile(_ generation: Generation, publicURL: String) -> [String: Any] {
+    /// One tile's values (its page and remix links are made from the id in the template).
+    /// Typed fields rather than a dictionary: a page has 24 of them.
+    static func tile(_ generation: Generation, publicURL: String) -> TemplateFields {
         let id = generation.idString
-        var values: [String: Any] = [
-            "id": id, "url": "/generations/" + id, "status": generation.status.rawValue, "prompt": generation.prompt,
-            "model": generation.model, "created": Format.day(generation.createdAt), "remix_url": "/generate?remix=" + id,
+        var values: TemplateFields = [
+            "id": .text(id), "status": .text(generation.status.rawValue), "prompt": .text(generation.prompt),
+            "model": .text(generation.model), "created": .text(Format.day(generation.createdAt)),
         ]
         switch generation.status {
-        case .queued, .running: values["is_pending"] = true
-        case .failed: values["is_failed"] = true
-        case .succeeded: values["is_succeeded"] = true
+        case .queued, .running: values.add("is_pending", true)
+        case .failed: values.add("is_failed", true)
+        case .succeeded: values.add("is_succeeded", true)
         }
-        if let url = generation.url(.thumbnail) { values["thumb_url"] = url }
-        if let url = generation.url(.thumbnailLarge) { values["thumb_large_url"] = url }
+        if let url = generation.url(.thumbnail) { values.add("thumb_url", .text(url)) }
+        if let url = generation.url(.thumbnailLarge) { values.add("thumb_large_url", .text(url)) }
         if let url = generation.url(.image) {
-            values["image_url"] = url
-            values["download_name"] = generation.downloadName
+            values.add("image_url", .text(url))
+            values.add("download_name", .text(generation.downloadName))
         }
-        if generation.favorite { values["favorite"] = true }
+        if generation.favorite { values.add("favorite", true) }
         if generation.isPublic {
-            values["public"] = true
-            values["share_url"] = publicURL + "/generations/" + id
+            values.add("public", true)
+            values.add("share_url", .text(publicURL + "/generations/" + id))
         }
         return values
     }
