@@ -1,4 +1,6 @@
-// libfcgi's threaded request API (fcgiapp.h), the only part Pictor uses, and glibc's mallopt,
-// which the server uses to keep freed page buffers for the next request.
+// libfcgi's threaded request API (fcgiapp.h), the only part Pictor uses, plus what the server
+// needs from the system around it: epoll (one process wakes per connection) and mallopt
+// (freed page buffers are kept for the next request).
 #include <fcgiapp.h>
 #include <malloc.h>
+#include <sys/epoll.h>

@@ -50,19 +50,28 @@ public struct ServerConfiguration: Sendable {
 /// listening socket is non-blocking, so when another process wins the connection accept()
 /// answers EAGAIN instead of blocking. A graceful stop writes to the pipe: waiting threads
 /// leave, and no thread is ever interrupted while it reads or answers a request. Threads take
-/// turns at the listening socket under one mutex, so one thread per process wakes for a
-/// new connection.
+/// turns at the listening socket under one mutex, so one thread per process waits for a new
+/// connection, and it waits in epoll with EPOLLEXCLUSIVE, so one process wakes for it.
 public final class FastCGIServer: @unchecked Sendable {
     private let listenFD: Int32
     private let configuration: ServerConfiguration
     private let logger: Logger
     private let makeResponder: () -> Responder
+    /// On closing a connection libfcgi shuts down its side and then waits (up to 2 s) for nginx
+    /// to close the other, so that TCP cannot reset the connection over unread input and lose
+    /// the response. A unix socket never discards what was written, so there the thread
+    /// closes at once (libfcgi does so for a "detached" request) and is free for the next one.
+    private let listensOnUnixSocket: Bool
 
     private let stopping = Atomic<Bool>(false)
     private let served = Atomic<Int>(0)
     private let acceptLock = NSLock()
     /// Readable once the server is stopping; every waiting thread polls it.
     private var wakePipe: [Int32] = [-1, -1]
+    /// Watches the listening socket (exclusively: with several worker processes, a plain poll
+    /// wakes every one of them for each connection, and all but one find nothing to accept)
+    /// and the wake-up pipe.
+    private var listenWatch: Int32 = -1
     private let stopCondition = NSCondition()
     private var stopReason = ""
     private var slots: [ThreadSlot] = []
@@ -73,6 +82,7 @@ public final class FastCGIServer: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.makeResponder = makeResponder
+        listensOnUnixSocket = Self.isUnixSocket(listenFD)
     }
 
     /// Runs the threads and blocks until a stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT),
@@ -86,6 +96,7 @@ public final class FastCGIServer: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)  // a client gone mid-write is an error to handle, not a reason to die
         keepFreedMemory()
         precondition(pipe(&wakePipe) == 0, "pipe failed")
+        listenWatch = Self.exclusiveWatch(listenFD, alongside: wakePipe[0])
         _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
         startSignalWatcher()
 
@@ -103,6 +114,7 @@ public final class FastCGIServer: @unchecked Sendable {
         for slot in slots { pthread_join(slot.thread, nil) }
         close(wakePipe[0])
         close(wakePipe[1])
+        close(listenWatch)
         logger.info("worker \(getpid()) stopped after \(served.load(ordering: .relaxed)) requests")
     }
 
@@ -146,9 +158,19 @@ public final class FastCGIServer: @unchecked Sendable {
         while !stopping.load(ordering: .acquiring) {
             guard accept(&request) else { continue }
             handle(&request, responder)
+            if listensOnUnixSocket { request.detached = 1 }
             FCGX_Finish_r(&request)
             countRequest()
         }
+    }
+
+    private static func isUnixSocket(_ fd: Int32) -> Bool {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let found = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return found == 0 && Int32(address.ss_family) == AF_UNIX
     }
 
     /// Waits for the next request. With `fastcgi_keep_conn` the next request may come on the
@@ -157,7 +179,7 @@ public final class FastCGIServer: @unchecked Sendable {
         let kept = request.ipcFd >= 0
         if !kept { acceptLock.lock() }
         defer { if !kept { acceptLock.unlock() } }
-        guard waitUntilReadable(kept ? request.ipcFd : listenFD, servePending: kept) else { return false }
+        guard kept ? waitUntilReadable(request.ipcFd) : waitForConnection() else { return false }
 
         let result = FCGX_Accept_r(&request)
         if result < 0, !stopping.load(ordering: .acquiring), result != -EAGAIN, result != -EWOULDBLOCK, result != -EINTR {
@@ -167,18 +189,41 @@ public final class FastCGIServer: @unchecked Sendable {
         return result >= 0
     }
 
-    /// Blocks until `fd` has something to read (true) or the server is stopping (false).
-    /// With `servePending`, a request nginx already sent on a kept connection is still served
-    /// while stopping, rather than dropped with the connection.
-    private func waitUntilReadable(_ fd: Int32, servePending: Bool) -> Bool {
+    /// Blocks until `fd` (a kept connection) has something to read (true) or the server is
+    /// stopping (false). A request nginx already sent is still served while stopping, rather
+    /// than dropped with the connection.
+    private func waitUntilReadable(_ fd: Int32) -> Bool {
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0)]
         while true {
             let ready = poll(&fds, 2, -1)
             if ready < 0 { if errno == EINTR { continue }; return false }
-            if fds[0].revents != 0, servePending || fds[1].revents == 0 { return true }
+            if fds[0].revents != 0 { return true }
             if fds[1].revents != 0 { return false }
         }
+    }
+
+    /// Blocks until a connection waits on the listening socket (true) or the server is
+    /// stopping (false).
+    private func waitForConnection() -> Bool {
+        var events = [epoll_event](repeating: epoll_event(), count: 2)
+        while true {
+            let ready = epoll_wait(listenWatch, &events, 2, -1)
+            if ready < 0 { if errno == EINTR { continue }; return false }
+            let woken = events[0..<Int(ready)].map { $0.data.fd }
+            if woken.contains(wakePipe[0]) { return false }
+            if woken.contains(listenFD) { return true }
+        }
+    }
+
+    private static func exclusiveWatch(_ listenFD: Int32, alongside wakeFD: Int32) -> Int32 {
+        let watch = epoll_create1(Int32(EPOLL_CLOEXEC))
+        precondition(watch >= 0, "epoll_create1 failed")
+        var listen = epoll_event(events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, data: epoll_data_t(fd: listenFD))
+        var wake = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeFD))
+        precondition(epoll_ctl(watch, EPOLL_CTL_ADD, listenFD, &listen) == 0, "epoll_ctl failed")
+        precondition(epoll_ctl(watch, EPOLL_CTL_ADD, wakeFD, &wake) == 0, "epoll_ctl failed")
+        return watch
     }
 
     private func countRequest() {
