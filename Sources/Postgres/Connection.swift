@@ -249,7 +249,7 @@ public final class Connection {
         var offsets = [Int?]()
         offsets.reserveCapacity(params.count)
         for (index, param) in params.enumerated() {
-            guard let value = param, !((value as? PostgresNullEncodable)?.isPostgresNull ?? false) else {
+            guard let value = param, !value.isPostgresNull else {
                 offsets.append(nil)
                 continue
             }

@@ -9,6 +9,14 @@ import Foundation
 public protocol PostgresEncodable {
     /// The value in PostgreSQL's text input format.
     var postgresText: String { get }
+
+    /// Whether the value is SQL `NULL`: only a `nil` optional is. A requirement rather than a
+    /// cast at every parameter, so sending one costs no run-time conformance lookup.
+    var isPostgresNull: Bool { get }
+}
+
+extension PostgresEncodable {
+    public var isPostgresNull: Bool { false }
 }
 
 /// A value that can be read from a result column in PostgreSQL's text format.
@@ -54,11 +62,6 @@ enum PostgresInteger {
 /// Lets `Row.get` decode `NULL` as `nil` when (and only when) the requested type is an `Optional`.
 protocol PostgresNullDecodable {
     static var postgresNull: Self { get }
-}
-
-/// Lets `Connection.query` send an `Optional` holding `nil` as SQL `NULL`.
-protocol PostgresNullEncodable {
-    var isPostgresNull: Bool { get }
 }
 
 func decodingError(_ text: String, as type: String) -> PostgresError {
@@ -316,12 +319,12 @@ extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
     public var postgresText: String { self?.postgresText ?? "" }
 }
 
-extension Optional: PostgresNullEncodable where Wrapped: PostgresEncodable {
-    var isPostgresNull: Bool {
+extension Optional where Wrapped: PostgresEncodable {
+    public var isPostgresNull: Bool {
         switch self {
         case .none: return true
         // Nested optionals (`String??`) are NULL if any level is nil.
-        case .some(let wrapped): return (wrapped as? PostgresNullEncodable)?.isPostgresNull ?? false
+        case .some(let wrapped): return wrapped.isPostgresNull
         }
     }
 }

@@ -5,8 +5,8 @@ struct Renderer {
     private(set) var output: [UInt8] = []
     private var stack: [TemplateValue]
 
-    init(root: TemplateScope, capacity: Int) {
-        stack = [.scope(root)]
+    init(root: TemplateScope, shared: TemplateScope?, capacity: Int) {
+        stack = (shared.map { [.scope($0)] } ?? []) + [.scope(root)]
         stack.reserveCapacity(8)
         output.reserveCapacity(capacity)
     }
@@ -101,15 +101,23 @@ enum HTML {
     private static let specialMask: UInt64 = 1 << 0x22 | 1 << 0x26 | 1 << 0x27 | 1 << 0x3C | 1 << 0x3E
 
     /// Appends `text` with the five characters that matter in HTML text and attributes escaped;
-    /// runs without them are copied in one go.
+    /// runs without them are copied in one go. Eight bytes are checked at a time: most values
+    /// (ids, URLs, prompts) have nothing to escape.
     static func appendEscaped(_ text: String, to output: inout [UInt8]) {
         var text = text
         text.withUTF8 { bytes in
-            var runStart = 0
-            for index in 0..<bytes.count {
+            guard let base = bytes.baseAddress else { return }
+            var runStart = 0, index = 0
+            while index < bytes.count {
+                if index + 8 <= bytes.count,
+                   !mayContainSpecial(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                    index += 8
+                    continue
+                }
                 let byte = bytes[index]
+                index += 1
                 guard byte < 64, specialMask & (1 << UInt64(byte)) != 0 else { continue }
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index - 1]))
                 switch byte {
                 case UInt8(ascii: "&"): output.append(contentsOf: ampersand)
                 case UInt8(ascii: "<"): output.append(contentsOf: lessThan)
@@ -117,9 +125,21 @@ enum HTML {
                 case UInt8(ascii: "\""): output.append(contentsOf: quote)
                 default: output.append(contentsOf: apostrophe)
                 }
-                runStart = index + 1
+                runStart = index
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
+    }
+
+    /// False only if none of the eight bytes is special (the "has a zero byte" word trick, once
+    /// per special byte); a true may be a false alarm, and the bytes are then checked one by one.
+    @inline(__always)
+    private static func mayContainSpecial(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasByte(_ byte: UInt64) -> UInt64 {
+            let x = word ^ (byte &* ones)
+            return (x &- ones) & ~x & highs
+        }
+        return (hasByte(0x26) | hasByte(0x3C) | hasByte(0x3E) | hasByte(0x22) | hasByte(0x27)) != 0
     }
 }

@@ -53,10 +53,18 @@ public struct TemplateLibrary: Sendable {
 
     public func contains(_ name: String) -> Bool { compiled[name] != nil }
 
-    /// Renders `name` with `context` as the outermost scope; nil if there is no such template.
-    public func render(_ name: String, _ context: [String: Any]) -> [UInt8]? {
+    /// Values made once for many renders (what every page shows), in this library's numbering.
+    public func scope(_ fields: TemplateFields) -> TemplateScope {
+        guard case .scope(let scope) = ValueConverter(names: names).scopes([fields])[0] else { return TemplateScope(capacity: 0) }
+        return scope
+    }
+
+    /// Renders `name` with `context` as the outermost scope, and `shared` (see `scope(_:)`)
+    /// around it for names the context does not have; nil if there is no such template.
+    public func render(_ name: String, _ context: [String: Any], shared: TemplateScope? = nil) -> [UInt8]? {
         guard let template = compiled[name] else { return nil }
-        var renderer = Renderer(root: ValueConverter(names: names).scope(context), capacity: template.size.capacity)
+        var renderer = Renderer(root: ValueConverter(names: names).scope(context), shared: shared,
+                                capacity: template.size.capacity)
         renderer.render(template.program)
         template.size.record(renderer.output.count)
         return renderer.output

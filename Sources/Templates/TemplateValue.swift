@@ -3,7 +3,7 @@
 // are converted once per render, keeping only the names templates use.
 
 /// A value a template can show (`{{name}}`) or branch and loop on (`{{#name}}`).
-public enum TemplateValue {
+public enum TemplateValue: Sendable {
     case text(String)
     case number(Int)
     case flag(Bool)
@@ -30,7 +30,7 @@ extension TemplateValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral
 /// Named values typed up front: `["id": .text(id), "is_pending": true]`. Cheaper than a
 /// `[String: Any]` for a list of many items: nothing is hashed or boxed until the render, and
 /// no value's type needs to be looked up at run time.
-public struct TemplateFields: ExpressibleByDictionaryLiteral {
+public struct TemplateFields: ExpressibleByDictionaryLiteral, Sendable {
     fileprivate var pairs: [(name: String, value: TemplateValue)]
 
     public init(dictionaryLiteral elements: (String, TemplateValue)...) {
@@ -45,7 +45,7 @@ public struct TemplateFields: ExpressibleByDictionaryLiteral {
 
 /// Named values, keyed by the numbers the linker gave the names. Scopes are small (a page's
 /// values, or one gallery tile), so a linear scan of integers beats hashing.
-public struct TemplateScope {
+public struct TemplateScope: Sendable {
     private var entries: [(name: Int32, value: TemplateValue)] = []
 
     init(capacity: Int) {

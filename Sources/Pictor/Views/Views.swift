@@ -4,16 +4,15 @@ import FastCGI
 import Foundation
 import Templates
 
-/// The parsed templates plus the values every page shows (site name, year).
+/// The parsed templates plus the values every page shows (site name, asset URLs, year).
 public struct Views: Sendable {
     /// Templates the app cannot run without; checked at start so a broken deploy fails loudly.
     static let required = ["layout", "partials/header", "partials/footer", "partials/flash",
                            "landing", "privacy", "terms", "error", "signup", "login", "account", "generate", "generation", "gallery", "explore"]
 
     private let library: TemplateLibrary
-    private let site: Config.Site
-    private let signupBonus: Int
-    private let assets: StaticAssets
+    /// What every page shows, converted once.
+    private let shared: TemplateScope
 
     /// Loads every `*.mustache` under `directory`, named by relative path without extension
     /// (`partials/header`).
@@ -28,27 +27,22 @@ public struct Views: Sendable {
             throw ConfigError(description: "template \(missing).mustache is missing from \(directory)")
         }
         self.library = library
-        self.site = site
-        self.signupBonus = signupBonus
-        assets = StaticAssets(publicDirectory: publicDirectory)
+        let assets = StaticAssets(publicDirectory: publicDirectory)
+        shared = library.scope([
+            "site_name": .text(site.name), "operator_name": .text(site.operatorName),
+            "contact_email": .text(site.contactEmail), "legal_updated": .text(site.legalUpdated),
+            "signup_bonus": .number(signupBonus), "stylesheet_url": .text(assets.stylesheetURL),
+            "icon_url": .text(assets.iconURL), "generation_js_url": .text(assets.generationScriptURL),
+            "gallery_js_url": .text(assets.galleryScriptURL), "icons_url": .text(assets.iconsURL),
+        ])
     }
 
     /// Renders a page template into an HTML response with the security headers every page gets.
     public func page(_ template: String, status: Int = 200, _ context: [String: Any]) -> Response {
         // Nil optionals count as absent, so `{{#key}}` sections stay hidden (TemplateValue.swift).
         var values = context
-        values["site_name"] = site.name
         values["year"] = Self.currentYear()
-        values["operator_name"] = site.operatorName
-        values["contact_email"] = site.contactEmail
-        values["legal_updated"] = site.legalUpdated
-        values["signup_bonus"] = signupBonus
-        values["stylesheet_url"] = assets.stylesheetURL
-        values["icon_url"] = assets.iconURL
-        values["generation_js_url"] = assets.generationScriptURL
-        values["gallery_js_url"] = assets.galleryScriptURL
-        values["icons_url"] = assets.iconsURL
-        return Response.html(library.render(template, values) ?? [], status: status)
+        return Response.html(library.render(template, values, shared: shared) ?? [], status: status)
     }
 
     private static func currentYear() -> Int {
