@@ -28,6 +28,7 @@ bench: build
 	bench/run.sh
 	bench/generations.sh
 	bench/thumbnails.sh
+	bench/templates.sh
 	bench/gallery.sh
 
 clean:

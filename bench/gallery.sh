@@ -2,7 +2,7 @@
 # The gallery at scale: seeds 100 users × 100 generations and one user with 20,000, then
 # runs wrk against /gallery (logged in) and /api/v1/generations through nginx, beside a static
 # file of the same size in the same run, for a 100-image user and the 20,000-image user.
-# Prints requests/s, p99, the dynamic/static ratio, and the query plan of the gallery page.
+# Prints requests/s, p99, the dynamic/static ratio, and the query plans of the gallery's statements.
 #
 #   bench/gallery.sh            (make bench runs it)
 set -euo pipefail
@@ -64,11 +64,25 @@ for who in small large; do
   done
 done
 
-echo
-echo "Query plan of a gallery page for the 20,000-image user:"
-sql <<SQL
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
-SELECT g.id FROM generations g
-WHERE g.user_id = (SELECT id FROM users WHERE email = 'large-$$@example.com')
-ORDER BY g.created_at DESC, g.id DESC LIMIT 25;
-SQL
+# The plans of the statements the gallery runs (as Pictor sends them: one per filter combination).
+large_id=$(sql -c "SELECT id FROM users WHERE email = 'large-$$@example.com'")
+columns="g.id, g.prompt, g.created_at"
+plan() {
+  echo
+  echo "$1"
+  sql -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) $2"
+}
+plan "Query plan of the first gallery page of the 20,000-image user:" \
+  "SELECT $columns FROM generations g WHERE g.user_id = $large_id ORDER BY g.created_at DESC, g.id DESC LIMIT 25"
+IFS='|' read -r deep_at deep_id < <(sql -c "SELECT created_at, id FROM generations WHERE user_id = $large_id
+  ORDER BY created_at DESC, id DESC OFFSET 15000 LIMIT 1")
+plan "Query plan of a page 15,000 images deep in the same gallery (keyset cursor, no OFFSET):" \
+  "SELECT $columns FROM generations g WHERE g.user_id = $large_id AND (g.created_at, g.id) < ('$deep_at', '$deep_id')
+   ORDER BY g.created_at DESC, g.id DESC LIMIT 25"
+# Searches are planned for their words (a common word walks the date index, a rare one the GIN index).
+plan "Query plan of a search of the same gallery for a common word (one prompt in five):" \
+  "SELECT $columns FROM generations g WHERE g.user_id = $large_id AND g.prompt_tsv @@ plainto_tsquery('simple', 'whale')
+   ORDER BY g.created_at DESC, g.id DESC LIMIT 25"
+plan "Query plan of a search of the same gallery for a rare word (one prompt):" \
+  "SELECT $columns FROM generations g WHERE g.user_id = $large_id AND g.prompt_tsv @@ plainto_tsquery('simple', '12345')
+   ORDER BY g.created_at DESC, g.id DESC LIMIT 25"

@@ -53,10 +53,12 @@ start_nginx() {
 }
 
 
-# Prints "requests/s p99" for one URL (extra arguments go to wrk, e.g. -H "Cookie: …").
+# Prints "requests/s p99" for one URL (extra arguments go to wrk, e.g. -H "Cookie: …"). A short
+# unmeasured run first lets every pool thread prepare its statements and warm its caches.
 measure() {
   local url=$1; shift
   local out
+  wrk -t"${WRK_THREADS:-2}" -c"${connections:-64}" -d"${warmup:-2}s" "$@" "$url" >/dev/null
   out=$(wrk -t"${WRK_THREADS:-2}" -c"${connections:-64}" -d"${duration:-10}s" --latency "$@" "$url")
   grep -qE "Non-2xx|Socket errors" <<<"$out" && echo "bench: $url: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2
   echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"

@@ -82,6 +82,23 @@ public final class Connection {
         }
     }
 
+    /// Runs one statement like `query`, but without preparing it: PostgreSQL plans it for these
+    /// very values every time. For statements whose best plan depends on the values, such as a
+    /// full-text search (a rare word is found through its index, a common one is not), where a
+    /// prepared statement could settle on one plan for all.
+    @discardableResult
+    public func queryPlanningEachTime(_ sql: String, _ params: [PostgresEncodable?] = []) throws -> Rows {
+        let conn = try ready()
+        let values = try Connection.encode(params)
+        let result: OpaquePointer? = values.buffer.withUnsafeBufferPointer { buffer in
+            let pointers: [UnsafePointer<CChar>?] = values.offsets.map { offset in offset.map { buffer.baseAddress! + $0 } }
+            return pointers.withUnsafeBufferPointer { params in
+                PQexecParams(conn, sql, Int32(params.count), nil, params.baseAddress, nil, nil, 0)
+            }
+        }
+        return Rows(try check(result, conn))
+    }
+
     /// Runs SQL text with the simple query protocol: no parameters, but it may hold several
     /// statements separated by semicolons (migrations, DDL). Results are discarded.
     public func execute(_ sql: String) throws {

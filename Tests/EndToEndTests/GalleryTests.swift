@@ -86,6 +86,27 @@ final class GalleryTests: XCTestCase {
         for path in try keys(id).map({ "/media/" + $0 }) { XCTAssertEqual(try anonymous().get(stack.baseURL + path).status, 404) }
     }
 
+    func testTilesNameTheirDownloadAndShareOneActionForm() throws {
+        let browser = try signedUp()
+        let ids = [try generate(browser, "a tile with actions"), try generate(browser, "another tile")]
+        let page = try browser.get("/gallery").text
+        for id in ids {
+            let fileExtension = (try keys(id)[0] as NSString).pathExtension
+            XCTAssertTrue(page.contains("download=\"pictor-\(id.prefix(8)).\(fileExtension)\""), id)
+            for action in ["favorite", "publish", "delete"] {
+                XCTAssertTrue(page.contains("form=\"tile-action\" formaction=\"/generations/\(id)/\(action)\""), action)
+            }
+        }
+        XCTAssertEqual(page.components(separatedBy: "name=\"csrf_token\"").count - 1, 3,
+                       "the token appears in the log-out, bulk-delete and tile-action forms, not once per tile")
+
+        // What a browser sends for a tile's star: the shared form's fields and the button's value.
+        let starred = try browser.post("/generations/\(ids[0])/favorite", [("back", "/gallery"), ("favorite", "1")], csrfFrom: "/gallery")
+        XCTAssertEqual(starred.status, 303)
+        XCTAssertEqual(starred.header("location"), "/gallery")
+        XCTAssertTrue(try browser.get("/gallery?favorites=1").text.contains("a tile with actions"))
+    }
+
     func testSearchFindsPromptWordsAndNothingElse() throws {
         let browser = try signedUp()
         _ = try generate(browser, "a red fox in the snow", wait: false)

@@ -9,6 +9,12 @@ import XCTest
 private struct EchoResponder: Responder {
     func respond(to request: Request) -> Response {
         if request.path == "/slow" { usleep(400_000) }
+        if request.path == "/large" {
+            // Larger than one FastCGI record (65,535 bytes): written directly, in several records.
+            let size = Int(request.queryString) ?? 0
+            return Response(status: 200, headers: [("Content-Type", "text/plain")],
+                            body: (0..<size).map { UInt8(ascii: "a") + UInt8($0 % 26) })
+        }
         let text = "\(request.method) \(request.path) q=\(request.queryString) ua=\(request.header("user-agent") ?? "-") body=\(String(decoding: request.body, as: UTF8.self))"
         var response = Response(status: request.path == "/missing" ? 404 : 200, contentType: "text/plain", body: text)
         response.addHeader("Set-Cookie", "a=1")
@@ -75,6 +81,38 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(missing.status, 404)
         server.stop(reason: "test")
         XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
+    func testLargeResponsesArriveWholeAcrossSeveralRecords() throws {
+        let (server, finished) = try startServer()
+        let client = FastCGIClient(socketPath: socketPath)
+        for size in [16 << 10, 65_528, 65_529, 200_000] {
+            let reply = try client.send(params: params("GET", "/large?\(size)"))
+            XCTAssertEqual(reply.status, 200)
+            XCTAssertEqual(reply.headers["content-length"], String(size))
+            XCTAssertEqual(reply.body, String(decoding: (0..<size).map { UInt8(ascii: "a") + UInt8($0 % 26) }, as: UTF8.self),
+                           "\(size) bytes")
+        }
+        server.stop(reason: "test")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
+    func testStdoutRecordsSplitContentAtTheRecordLimitWithoutCopying() throws {
+        let head = Array(repeating: UInt8(ascii: "h"), count: 100)
+        let body = Array(repeating: UInt8(ascii: "b"), count: 140_000)
+        let headers = StdoutRecords.headers(contentLength: head.count + body.count, requestID: 258)
+        XCTAssertEqual(headers.count, 3 * 8, "140,100 bytes need three records of at most 65,528")
+        XCTAssertEqual(Array(headers[0..<8]), [1, 6, 1, 2, 0xff, 0xf8, 0, 0], "version, stdout, id 258, length 65,528")
+        XCTAssertEqual(Array(headers[16..<24]), [1, 6, 1, 2, 0x23, 0x54, 0, 0], "the rest: 9,044 bytes")
+        headers.withUnsafeBytes { headers in
+            head.withUnsafeBytes { head in
+                body.withUnsafeBytes { body in
+                    let vectors = StdoutRecords.iovecs(headers: headers, parts: [head, body])
+                    XCTAssertEqual(vectors.map(\.iov_len), [8, 100, 65_428, 8, 65_528, 8, 9_044], "header, then content")
+                    XCTAssertEqual(vectors[2].iov_base, UnsafeMutableRawPointer(mutating: body.baseAddress!), "points into the body")
+                }
+            }
+        }
     }
 
     func testOversizeBodyGets413AndServerCarriesOn() throws {

@@ -74,6 +74,44 @@ final class EncodingTests: XCTestCase {
         XCTAssertEqual(id.postgresText, id.uuidString.lowercased())
     }
 
+    /// Decodes `text` the way a result column is read: from the raw bytes.
+    private func fromBytes<T: PostgresDecodable>(_ text: String, as type: T.Type) throws -> T {
+        try Array(text.utf8).withUnsafeBufferPointer { try T(postgresBytes: $0) }
+    }
+
+    func testUUIDsPrintLowercaseCanonicalAndParseEitherCase() throws {
+        let id = UUID(uuidString: "1A2B3C4D-5E6F-4071-8293-A4B5C6D7E8F9")!
+        XCTAssertEqual(id.postgresText, "1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9")
+        XCTAssertEqual(try fromBytes("1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9", as: UUID.self), id)
+        XCTAssertEqual(try fromBytes("1A2B3C4D-5E6F-4071-8293-A4B5C6D7E8F9", as: UUID.self), id)
+        XCTAssertEqual(try UUID(postgresText: "1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9"), id)
+        for _ in 0..<100 {
+            let random = UUID()
+            XCTAssertEqual(try UUID(postgresText: random.postgresText), random)
+        }
+        for text in ["", "1a2b3c4d5e6f40718293a4b5c6d7e8f9", "1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8fg", "1a2b3c4d-5e6f-4071-8293_a4b5c6d7e8f9"] {
+            XCTAssertThrowsError(try fromBytes(text, as: UUID.self), text) { error in
+                XCTAssertEqual((error as? PostgresError)?.kind, .decoding, text)
+            }
+        }
+    }
+
+    func testNumbersFlagsAndTimesDecodeStraightFromBytes() throws {
+        XCTAssertEqual(try fromBytes("9223372036854775807", as: Int64.self), .max)
+        XCTAssertEqual(try fromBytes("-9223372036854775808", as: Int64.self), .min)
+        XCTAssertEqual(try fromBytes("-42", as: Int.self), -42)
+        XCTAssertEqual(try fromBytes("2147483647", as: Int32.self), .max)
+        XCTAssertEqual(try fromBytes("t", as: Bool.self), true)
+        XCTAssertEqual(try fromBytes("f", as: Bool.self), false)
+        XCTAssertEqual(try fromBytes("2026-11-25 08:28:02.5+00", as: Date.self).timeIntervalSince1970, 1_795_595_282.5)
+        XCTAssertEqual(try fromBytes("7", as: Int?.self), 7)
+        for text in ["", "-", "12a", "9223372036854775808", "1.5"] {
+            XCTAssertThrowsError(try fromBytes(text, as: Int64.self), text)
+        }
+        XCTAssertThrowsError(try fromBytes("2147483648", as: Int32.self))
+        XCTAssertThrowsError(try fromBytes("yes", as: Bool.self))
+    }
+
     func testErrorDescriptionNamesStateAndConstraint() {
         let error = PostgresError(kind: .query, sqlState: "23505", message: "duplicate key value violates unique constraint \"users_email_key\"",
                                   detail: "Key (email)=(a@b.c) already exists.", constraint: "users_email_key")

@@ -25,6 +25,30 @@ final class TemplatesTests: XCTestCase {
         XCTAssertEqual(try render("{{{v}}}|{{& v}}", context), #"<a href="x">Tom & 'Jerry'</a> é ✓|<a href="x">Tom & 'Jerry'</a> é ✓"#)
     }
 
+    func testEscapingFindsSpecialCharactersAnywhereInLongValues() throws {
+        // Long values are checked eight bytes at a time; put each special byte at every offset.
+        let entities = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"]
+        for (special, entity) in entities {
+            for offset in 0..<20 {
+                let before = String(repeating: "x", count: offset), after = String(repeating: "y", count: 19 - offset)
+                XCTAssertEqual(try render("{{v}}", ["v": before + special + after]), before + entity + after, "\(special) at \(offset)")
+            }
+        }
+        XCTAssertEqual(try render("{{v}}", ["v": "0123456789<&>\"'0123456789"]), "0123456789&lt;&amp;&gt;&quot;&#39;0123456789")
+        let long = String(repeating: "/generations/1a2b-3c4d ", count: 40) + "é ✓"
+        XCTAssertEqual(try render("{{v}}", ["v": long]), long, "nothing to escape: copied unchanged")
+    }
+
+    func testTypedFieldsRenderLikeDictionariesAndSharedValuesFillIn() throws {
+        let library = try TemplateLibrary(sources: ["page": "{{site}}:{{#items}}[{{id}} {{#on}}on{{/on}}{{^on}}off{{/on}} {{site}}]{{/items}}"])
+        let items: [TemplateFields] = [["id": "a", "on": true], ["id": "b"], ["id": .text("<c>"), "on": false, "unused": 1]]
+        let shared = library.scope(["site": "Pictor"])
+        let page = String(decoding: try XCTUnwrap(library.render("page", ["items": items], shared: shared)), as: UTF8.self)
+        XCTAssertEqual(page, "Pictor:[a on Pictor][b off Pictor][&lt;c&gt; off Pictor]")
+        let own = String(decoding: try XCTUnwrap(library.render("page", ["items": items, "site": "own"], shared: shared)), as: UTF8.self)
+        XCTAssertTrue(own.hasPrefix("own:[a on own]"), "the page's own values win over shared ones")
+    }
+
     func testNumbersFlagsAndOtherTypesShowAsText() throws {
         let context: [String: Any] = ["n": -42, "yes": true, "big": Int64(9_000_000_000), "sub": "abc".dropFirst()]
         XCTAssertEqual(try render("{{n}} {{yes}} {{big}} {{sub}}", context), "-42 true 9000000000 bc")

@@ -24,7 +24,7 @@ enum Format {
     /// "25 Nov 2026", in UTC.
     static func day(_ date: Date) -> String {
         let parts = utc(date)
-        return "\(parts.tm_mday) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900)"
+        return String(parts.tm_mday) + " " + months[Int(parts.tm_mon)] + " " + String(parts.tm_year + 1900)
     }
 
     /// "25 Nov 2026 08:41 UTC".

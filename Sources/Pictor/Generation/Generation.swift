@@ -92,7 +92,7 @@ public struct Generation: Sendable {
     /// /generations/{id}/{file}, where Pictor checks the owner first.
     func url(_ file: File) -> String? {
         guard let key = key(file) else { return nil }
-        return isPublic ? MediaStore.publicURL(for: key) : "/generations/\(idString)/\(file.rawValue)"
+        return isPublic ? MediaStore.publicURL(for: key) : "/generations/" + idString + "/" + file.rawValue
     }
 
     /// The API's generation object (RFC 3339 UTC times, null for what is not there yet).

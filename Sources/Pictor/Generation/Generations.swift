@@ -97,6 +97,7 @@ struct Generations {
         query.add("g.user_id = $", userID)
         if let words = filter.words?.trimmingCharacters(in: .whitespacesAndNewlines), !words.isEmpty {
             query.add("g.prompt_tsv @@ plainto_tsquery('simple', $)", words)
+            query.planEachTime = true
         }
         if let model = filter.model { query.add("g.model = $", model) }
         if filter.favoritesOnly { query.add("g.favorite") }
@@ -112,10 +113,14 @@ struct Generations {
 
     /// The WHERE clause of a list, holding only the conditions that apply. Each combination of
     /// filters is its own prepared statement, so PostgreSQL settles on one generic plan per
-    /// combination instead of planning every request again (as `$n IS NULL OR …` would force).
+    /// combination instead of planning every request again (as `$n IS NULL OR …` would force);
+    /// searches are the exception (`planEachTime`).
     struct PageQuery {
         private(set) var conditions: [String] = []
         private(set) var values: [PostgresEncodable?] = []
+        /// Plan with the actual values each time rather than reuse a plan (searches: whether
+        /// the word index or the date index is faster depends on the word).
+        var planEachTime = false
 
         /// Adds a condition; each `$` in it takes the next parameter number, for `values` in order.
         mutating func add(_ condition: String, _ values: PostgresEncodable...) {
@@ -134,21 +139,26 @@ struct Generations {
         }
     }
 
-    /// One keyset page, newest first; one row more than `limit` tells whether there is a next page.
+    /// One keyset page, newest first; a row beyond `limit` tells that there is a next page.
     private func page(_ query: PageQuery, after cursor: ListCursor?, limit: Int) throws -> (items: [Generation], next: ListCursor?) {
         var query = query
         if let cursor {
             query.add("(g.created_at, g.id) < (timestamptz 'epoch' + $::bigint * interval '1 microsecond', $::uuid)",
                       cursor.micros, cursor.id)
         }
+        // The row limit is written into the statement, not passed: with `LIMIT $n` the planner
+        // cannot cost a generic plan (it assumes a tenth of a large user's rows) and plans every
+        // request anew. Rounded up to a multiple of 25 so a handful of statements serve every
+        // page size; the rows past `limit + 1` only confirm there is a next page.
+        let fetch = (limit + 1 + 24) / 25 * 25
         let sql = """
             SELECT \(Generation.columns), (extract(epoch FROM g.created_at) * 1000000)::bigint AS micros
             FROM generations g
             WHERE \(query.conditions.joined(separator: " AND "))
             ORDER BY g.created_at DESC, g.id DESC
-            LIMIT $\(query.values.count + 1)
+            LIMIT \(fetch)
             """
-        let rows = try db.query(sql, query.values + [limit + 1])
+        let rows = query.planEachTime ? try db.queryPlanningEachTime(sql, query.values) : try db.query(sql, query.values)
         let items = try rows.prefix(limit).map(Generation.init(row:))
         var next: ListCursor?
         if rows.count > limit, let last = rows.prefix(limit).last {
