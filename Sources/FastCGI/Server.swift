@@ -49,9 +49,10 @@ public struct ServerConfiguration: Sendable {
 /// (or, with `fastcgi_keep_conn`, the connection it holds) together with a wake-up pipe. The
 /// listening socket is non-blocking, so when another process wins the connection accept()
 /// answers EAGAIN instead of blocking. A graceful stop writes to the pipe: waiting threads
-/// leave, and no thread is ever interrupted while it reads or answers a request. Threads take
-/// turns at the listening socket under one mutex, so one thread per process waits for a new
-/// connection, and it waits in epoll with EPOLLEXCLUSIVE, so one process wakes for it.
+/// leave, and no thread is ever interrupted while it reads or answers a request. Each idle
+/// thread waits for the listening socket in its own epoll set with EPOLLEXCLUSIVE, so the
+/// kernel wakes one thread, in one process, per new connection (a plain poll would wake every
+/// idle thread of every process, and all but one would find nothing to accept).
 public final class FastCGIServer: @unchecked Sendable {
     private let listenFD: Int32
     private let configuration: ServerConfiguration
@@ -65,13 +66,8 @@ public final class FastCGIServer: @unchecked Sendable {
 
     private let stopping = Atomic<Bool>(false)
     private let served = Atomic<Int>(0)
-    private let acceptLock = NSLock()
     /// Readable once the server is stopping; every waiting thread polls it.
     private var wakePipe: [Int32] = [-1, -1]
-    /// Watches the listening socket (exclusively: with several worker processes, a plain poll
-    /// wakes every one of them for each connection, and all but one find nothing to accept)
-    /// and the wake-up pipe.
-    private var listenWatch: Int32 = -1
     private let stopCondition = NSCondition()
     private var stopReason = ""
     private var slots: [ThreadSlot] = []
@@ -96,7 +92,6 @@ public final class FastCGIServer: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)  // a client gone mid-write is an error to handle, not a reason to die
         keepFreedMemory()
         precondition(pipe(&wakePipe) == 0, "pipe failed")
-        listenWatch = Self.exclusiveWatch(listenFD, alongside: wakePipe[0])
         _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
         startSignalWatcher()
 
@@ -114,7 +109,6 @@ public final class FastCGIServer: @unchecked Sendable {
         for slot in slots { pthread_join(slot.thread, nil) }
         close(wakePipe[0])
         close(wakePipe[1])
-        close(listenWatch)
         logger.info("worker \(getpid()) stopped after \(served.load(ordering: .relaxed)) requests")
     }
 
@@ -153,10 +147,14 @@ public final class FastCGIServer: @unchecked Sendable {
         let responder = makeResponder()
         var request = FCGX_Request()
         FCGX_InitRequest(&request, listenFD, Int32(FCGI_FAIL_ACCEPT_ON_INTR))
-        defer { FCGX_Free(&request, 1) }
+        let watch = Self.exclusiveWatch(listenFD, alongside: wakePipe[0])
+        defer {
+            FCGX_Free(&request, 1)
+            close(watch)
+        }
 
         while !stopping.load(ordering: .acquiring) {
-            guard accept(&request) else { continue }
+            guard accept(&request, watching: watch) else { continue }
             handle(&request, responder)
             if listensOnUnixSocket { request.detached = 1 }
             FCGX_Finish_r(&request)
@@ -173,13 +171,11 @@ public final class FastCGIServer: @unchecked Sendable {
         return found == 0 && Int32(address.ss_family) == AF_UNIX
     }
 
-    /// Waits for the next request. With `fastcgi_keep_conn` the next request may come on the
-    /// connection this thread already holds; only the listening socket needs the shared lock.
-    private func accept(_ request: inout FCGX_Request) -> Bool {
+    /// Waits for the next request: on the listening socket, or with `fastcgi_keep_conn` on the
+    /// connection this thread already holds.
+    private func accept(_ request: inout FCGX_Request, watching watch: Int32) -> Bool {
         let kept = request.ipcFd >= 0
-        if !kept { acceptLock.lock() }
-        defer { if !kept { acceptLock.unlock() } }
-        guard kept ? waitUntilReadable(request.ipcFd) : waitForConnection() else { return false }
+        guard kept ? waitUntilReadable(request.ipcFd) : waitForConnection(watch) else { return false }
 
         let result = FCGX_Accept_r(&request)
         if result < 0, !stopping.load(ordering: .acquiring), result != -EAGAIN, result != -EWOULDBLOCK, result != -EINTR {
@@ -205,10 +201,10 @@ public final class FastCGIServer: @unchecked Sendable {
 
     /// Blocks until a connection waits on the listening socket (true) or the server is
     /// stopping (false).
-    private func waitForConnection() -> Bool {
+    private func waitForConnection(_ watch: Int32) -> Bool {
         var events = [epoll_event](repeating: epoll_event(), count: 2)
         while true {
-            let ready = epoll_wait(listenWatch, &events, 2, -1)
+            let ready = epoll_wait(watch, &events, 2, -1)
             if ready < 0 { if errno == EINTR { continue }; return false }
             let woken = events[0..<Int(ready)].map { $0.data.fd }
             if woken.contains(wakePipe[0]) { return false }

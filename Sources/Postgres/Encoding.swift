@@ -204,7 +204,7 @@ enum PostgresUUID {
                     guard utf8[position] == UInt8(ascii: "-") else { return false }
                     position += 1
                 }
-                guard let high = nibble(utf8[position]), let low = nibble(utf8[position + 1]) else { return false }
+                guard let high = hexNibble(utf8[position]), let low = hexNibble(utf8[position + 1]) else { return false }
                 bytes[index] = high << 4 | low
                 position += 2
             }
@@ -213,13 +213,15 @@ enum PostgresUUID {
         return parsed ? UUID(uuid: value) : nil
     }
 
-    private static func nibble(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return character - UInt8(ascii: "A") + 10
-        default: return nil
-        }
+}
+
+/// The value of one hex digit (either case), for UUIDs and bytea.
+func hexNibble(_ character: UInt8) -> UInt8? {
+    switch character {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return character - UInt8(ascii: "A") + 10
+    default: return nil
     }
 }
 
@@ -260,14 +262,6 @@ enum PostgresBytea {
         return try decodeEscape(utf8, text)
     }
 
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
 
     private static func decodeHex(_ utf8: [UInt8], _ text: String) throws -> [UInt8] {
         guard utf8.count % 2 == 0 else { throw decodingError(text, as: "bytea") }
@@ -275,7 +269,7 @@ enum PostgresBytea {
         out.reserveCapacity((utf8.count - 2) / 2)
         var i = 2
         while i < utf8.count {
-            guard let high = nibble(utf8[i]), let low = nibble(utf8[i + 1]) else {
+            guard let high = hexNibble(utf8[i]), let low = hexNibble(utf8[i + 1]) else {
                 throw decodingError(text, as: "bytea")
             }
             out.append(high << 4 | low)
@@ -414,8 +408,11 @@ enum PostgresTimestamp {
     }
 
     static func parse(_ s: UnsafeBufferPointer<UInt8>) -> Date? {
-        if s.elementsEqual("infinity".utf8) { return .distantFuture }
-        if s.elementsEqual("-infinity".utf8) { return .distantPast }
+        // Only the infinities spell a letter where a digit goes; compare whole words just then.
+        if s.count >= 8, s[0] == UInt8(ascii: "i") || s[1] == UInt8(ascii: "i") {
+            if s.elementsEqual("infinity".utf8) { return .distantFuture }
+            if s.elementsEqual("-infinity".utf8) { return .distantPast }
+        }
         var i = 0
 
         func number(_ count: Int) -> Int? {
