@@ -45,7 +45,7 @@ public struct ServerConfiguration: Sendable {
 
 /// Serves FastCGI requests on an already-listening socket until told to stop.
 ///
-/// A thread calls into libfcgi only once work is there: it first poll()s the listening socket
+/// A thread calls into libfcgi only once work is there: it first waits for the listening socket
 /// (or, with `fastcgi_keep_conn`, the connection it holds) together with a wake-up pipe. The
 /// listening socket is non-blocking, so when another process wins the connection accept()
 /// answers EAGAIN instead of blocking. A graceful stop writes to the pipe: waiting threads
