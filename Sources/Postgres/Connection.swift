@@ -90,11 +90,9 @@ public final class Connection {
     public func queryPlanningEachTime(_ sql: String, _ params: [PostgresEncodable?] = []) throws -> Rows {
         let conn = try ready()
         let values = try Connection.encode(params)
-        let result: OpaquePointer? = values.buffer.withUnsafeBufferPointer { buffer in
-            let pointers: [UnsafePointer<CChar>?] = values.offsets.map { offset in offset.map { buffer.baseAddress! + $0 } }
-            return pointers.withUnsafeBufferPointer { params in
-                PQexecParams(conn, sql, Int32(params.count), nil, params.baseAddress, nil, nil, 0)
-            }
+        let result = Connection.withParameters(values) { params in
+            // Unnamed statement, types inferred, text format both ways.
+            PQexecParams(conn, sql, Int32(params.count), nil, params.baseAddress, nil, nil, 0)
         }
         return Rows(try check(result, conn))
     }
@@ -283,16 +281,20 @@ public final class Connection {
     }
 
     private func executePrepared(_ name: String, _ values: (buffer: [CChar], offsets: [Int?]), _ conn: OpaquePointer) throws -> Rows {
-        let result: OpaquePointer? = values.buffer.withUnsafeBufferPointer { buffer in
-            let pointers: [UnsafePointer<CChar>?] = values.offsets.map { offset in
-                offset.map { buffer.baseAddress! + $0 }
-            }
-            return pointers.withUnsafeBufferPointer { params in
-                // Text format for parameters and results (nil formats, result format 0).
-                PQexecPrepared(conn, name, Int32(params.count), params.baseAddress, nil, nil, 0)
-            }
+        let result = Connection.withParameters(values) { params in
+            // Text format for parameters and results (nil formats, result format 0).
+            PQexecPrepared(conn, name, Int32(params.count), params.baseAddress, nil, nil, 0)
         }
         return Rows(try check(result, conn))
+    }
+
+    /// Calls `body` with the array libpq takes: a pointer to each parameter's text, NULL for SQL NULL.
+    private static func withParameters(_ values: (buffer: [CChar], offsets: [Int?]),
+                                       _ body: (UnsafeBufferPointer<UnsafePointer<CChar>?>) -> OpaquePointer?) -> OpaquePointer? {
+        values.buffer.withUnsafeBufferPointer { buffer in
+            let pointers: [UnsafePointer<CChar>?] = values.offsets.map { offset in offset.map { buffer.baseAddress! + $0 } }
+            return pointers.withUnsafeBufferPointer(body)
+        }
     }
 
     // MARK: - Results and errors

@@ -212,7 +212,6 @@ enum PostgresUUID {
         }
         return parsed ? UUID(uuid: value) : nil
     }
-
 }
 
 /// The value of one hex digit (either case), for UUIDs and bytea.
@@ -261,7 +260,6 @@ enum PostgresBytea {
         // A server configured with bytea_output = 'escape' prints this older format instead.
         return try decodeEscape(utf8, text)
     }
-
 
     private static func decodeHex(_ utf8: [UInt8], _ text: String) throws -> [UInt8] {
         guard utf8.count % 2 == 0 else { throw decodingError(text, as: "bytea") }

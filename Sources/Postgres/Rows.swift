@@ -11,6 +11,7 @@ final class ResultStorage {
     /// Column positions by name (the first, if a name repeats), made when a read misses the guess.
     private var positions: [String: Int]?
 
+    /// Where `column` is in `columns` (this result's names), or nil if it is not there.
     func position(of column: String, in columns: [String]) -> Int? {
         let guess = nextColumn < columns.count ? nextColumn : 0
         var found: Int?

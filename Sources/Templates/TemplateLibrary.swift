@@ -55,8 +55,7 @@ public struct TemplateLibrary: Sendable {
 
     /// Values made once for many renders (what every page shows), in this library's numbering.
     public func scope(_ fields: TemplateFields) -> TemplateScope {
-        guard case .scope(let scope) = ValueConverter(names: names).scopes([fields])[0] else { return TemplateScope(capacity: 0) }
-        return scope
+        ValueConverter(names: names).scope(fields)
     }
 
     /// Renders `name` with `context` as the outermost scope, and `shared` (see `scope(_:)`)

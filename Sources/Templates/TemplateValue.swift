@@ -78,25 +78,32 @@ struct ValueConverter {
         return scope
     }
 
+    func scope(_ fields: TemplateFields) -> TemplateScope {
+        var known: [(name: String, number: Int32?)] = []
+        return scope(fields, known: &known)
+    }
+
     /// The items of a list are usually made by one function, with the same names in the same
     /// order: each item first tries the number found at its position in the one before.
     /// Comparing a name with the same literal is far cheaper than hashing it.
     func scopes(_ list: [TemplateFields]) -> [TemplateValue] {
         var known: [(name: String, number: Int32?)] = []
-        return list.map { fields in
-            var scope = TemplateScope(capacity: fields.pairs.count)
-            for (position, (key, value)) in fields.pairs.enumerated() {
-                let number: Int32?
-                if position < known.count, known[position].name == key {
-                    number = known[position].number
-                } else {
-                    number = names[key]
-                    if position < known.count { known[position] = (key, number) } else { known.append((key, number)) }
-                }
-                if let number { scope.set(number, value) }
+        return list.map { .scope(scope($0, known: &known)) }
+    }
+
+    private func scope(_ fields: TemplateFields, known: inout [(name: String, number: Int32?)]) -> TemplateScope {
+        var scope = TemplateScope(capacity: fields.pairs.count)
+        for (position, (key, value)) in fields.pairs.enumerated() {
+            let number: Int32?
+            if position < known.count, known[position].name == key {
+                number = known[position].number
+            } else {
+                number = names[key]
+                if position < known.count { known[position] = (key, number) } else { known.append((key, number)) }
             }
-            return .scope(scope)
+            if let number { scope.set(number, value) }
         }
+        return scope
     }
 
     func convert(_ value: Any) -> TemplateValue? {
@@ -104,7 +111,7 @@ struct ValueConverter {
         case let text as String: return .text(text)
         case let flag as Bool: return .flag(flag)
         case let number as Int: return .number(number)
-        case let fields as TemplateFields: return scopes([fields])[0]
+        case let fields as TemplateFields: return .scope(scope(fields))
         case let list as [TemplateFields]: return .list(scopes(list))
         case let dictionary as [String: Any]: return .scope(scope(dictionary))
         case let list as [[String: Any]]: return .list(list.map { .scope(scope($0)) })
