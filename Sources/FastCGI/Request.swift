@@ -76,12 +76,13 @@ public struct Request: Sendable {
     public var cookies: [String: String] {
         guard let header = headers["cookie"] else { return [:] }
         var cookies: [String: String] = [:]
-        for pair in header.split(separator: ";") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            let name = String(Self.trimmingSpaces(parts[0]))
+        // Split on bytes: `;` and `=` are ASCII, and Character-by-Character splitting showed in
+        // profiles (every page reads the session cookie).
+        for pair in header.utf8.split(separator: UInt8(ascii: ";")) {
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = String(Self.trimmingSpaces(Substring(pair[..<equals])))
             if !name.isEmpty, cookies[name] == nil {
-                cookies[name] = String(Self.trimmingSpaces(parts[1]))
+                cookies[name] = String(Self.trimmingSpaces(Substring(pair[pair.index(after: equals)...])))
             }
         }
         return cookies

@@ -20,7 +20,7 @@ public struct Response: Sendable {
 
     /// The first value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { Response.sameName($0.name, name) }?.value
     }
 
     /// Adds a header, keeping any of the same name.
@@ -28,8 +28,16 @@ public struct Response: Sendable {
 
     /// Sets a header, replacing any of the same name.
     public mutating func setHeader(_ name: String, _ value: String) {
-        headers.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+        headers.removeAll { Response.sameName($0.name, name) }
         headers.append((name, value))
+    }
+
+    /// Header names are ASCII and compared without regard to case (Foundation's
+    /// caseInsensitiveCompare showed in profiles: every response looks up Content-Length).
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
+        }
     }
 
     /// The CGI response head: a `Status:` line, the headers and the blank line.

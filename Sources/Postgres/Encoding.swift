@@ -424,8 +424,8 @@ enum PostgresTimestamp {
             }
             return value
         }
-        func expect(_ char: Character) -> Bool {
-            guard i < s.count, s[i] == char.asciiValue! else { return false }
+        func expect(_ char: Unicode.Scalar) -> Bool {
+            guard i < s.count, s[i] == UInt8(char.value) else { return false }
             i += 1
             return true
         }

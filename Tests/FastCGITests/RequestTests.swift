@@ -29,6 +29,8 @@ final class RequestTests: XCTestCase {
     func testParsesCookiesFirstOccurrenceWins() {
         let request = Request(params: ["HTTP_COOKIE": "session=abc; theme=dark;session=evil; broken"])
         XCTAssertEqual(request.cookies, ["session": "abc", "theme": "dark"])
+        let spaced = Request(params: ["HTTP_COOKIE": " token = a=b==\t;\tgone=; =anonymous; café=crème"])
+        XCTAssertEqual(spaced.cookies, ["token": "a=b==", "gone": "", "café": "crème"], "values may hold =; names may not be empty")
     }
 
     func testDetectsHTTPS() {
@@ -77,6 +79,18 @@ final class RequestTests: XCTestCase {
         let response = Response(status: 303, headers: [("Location", "/x\r\nSet-Cookie: evil=1")], body: [])
         let head = String(decoding: response.cgiHead(), as: UTF8.self)
         XCTAssertEqual(head, "Status: 303 See Other\r\nLocation: /xSet-Cookie: evil=1\r\nContent-Length: 0\r\n\r\n")
+    }
+
+    func testResponseHeaderNamesIgnoreCase() {
+        var response = Response(status: 200, headers: [("Content-Type", "text/plain"), ("Content-Length", "2")], body: Array("hi".utf8))
+        XCTAssertEqual(response.header("content-type"), "text/plain")
+        XCTAssertEqual(response.header("CONTENT-LENGTH"), "2")
+        XCTAssertNil(response.header("Content-Typ"))
+        XCTAssertNil(response.header("Content_Type"), "only letters fold: _ is not -")
+        response.setHeader("content-type", "text/html")
+        XCTAssertEqual(response.headers.map(\.name), ["Content-Length", "content-type"])
+        let head = String(decoding: response.cgiHead(), as: UTF8.self)
+        XCTAssertEqual(head.components(separatedBy: "ontent-").count - 1, 2, "a given Content-Length is not repeated")
     }
 
     func testResponseKeepsRepeatedHeaders() {

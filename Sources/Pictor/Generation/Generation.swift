@@ -85,7 +85,12 @@ public struct Generation: Sendable {
            !key.utf8[dot...].contains(UInt8(ascii: "/")) {
             fileExtension = key[key.utf8.index(after: dot)...]
         }
-        return "pictor-" + idString.prefix(8) + "." + fileExtension
+        var name = "pictor-"
+        name.reserveCapacity(16 + fileExtension.utf8.count)
+        name += idString.prefix(8)
+        name += "."
+        name += fileExtension
+        return name
     }
 
     /// Public files are nginx's to serve at /media/; private ones go through
