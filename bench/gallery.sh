@@ -34,7 +34,7 @@ SELECT u.id, gen_random_uuid(), 'succeeded',
        'aa/' || md5(u.id || '-' || g) || '-512.webp', now() - g * interval '1 minute', now() - g * interval '1 minute'
 FROM users u
 CROSS JOIN LATERAL generate_series(1, CASE WHEN u.email LIKE 'large-%' THEN 20000 ELSE 100 END) AS g;
-ANALYZE;
+VACUUM (ANALYZE);  -- as a long-running deployment is: autovacuum would otherwise start mid-run
 SQL
 echo "seeded: $(sql -c "SELECT count(*) FROM users") users, $(sql -c "SELECT count(*) FROM generations") generations"
 

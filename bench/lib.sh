@@ -58,7 +58,7 @@ start_nginx() {
 measure() {
   local url=$1; shift
   local out
-  wrk -t"${WRK_THREADS:-2}" -c"${connections:-64}" -d"${warmup:-2}s" "$@" "$url" >/dev/null
+  wrk -t"${WRK_THREADS:-2}" -c"${connections:-64}" -d"${warmup:-5}s" "$@" "$url" >/dev/null
   out=$(wrk -t"${WRK_THREADS:-2}" -c"${connections:-64}" -d"${duration:-10}s" --latency "$@" "$url")
   grep -qE "Non-2xx|Socket errors" <<<"$out" && echo "bench: $url: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2
   echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
