@@ -38,7 +38,16 @@ extension PostgresDecodable {
     }
 }
 
-/// Integers as the server prints them: an optional minus sign and decimal digits.
+/// Integers decode from the bytes as the server prints them: an optional minus sign and digits.
+extension PostgresDecodable where Self: FixedWidthInteger {
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let value = PostgresInteger.parse(bytes, as: Self.self) else {
+            throw decodingError(String(decoding: bytes, as: UTF8.self), as: "\(Self.self)")
+        }
+        self = value
+    }
+}
+
 enum PostgresInteger {
     static func parse<T: FixedWidthInteger>(_ bytes: UnsafeBufferPointer<UInt8>, as type: T.Type) -> T? {
         var index = 0
@@ -83,12 +92,6 @@ extension Int: PostgresEncodable, PostgresDecodable {
         guard let value = Int(postgresText) else { throw decodingError(postgresText, as: "Int") }
         self = value
     }
-    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
-        guard let value = PostgresInteger.parse(bytes, as: Int.self) else {
-            throw decodingError(String(decoding: bytes, as: UTF8.self), as: "Int")
-        }
-        self = value
-    }
 }
 
 extension Int32: PostgresEncodable, PostgresDecodable {
@@ -97,24 +100,12 @@ extension Int32: PostgresEncodable, PostgresDecodable {
         guard let value = Int32(postgresText) else { throw decodingError(postgresText, as: "Int32") }
         self = value
     }
-    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
-        guard let value = PostgresInteger.parse(bytes, as: Int32.self) else {
-            throw decodingError(String(decoding: bytes, as: UTF8.self), as: "Int32")
-        }
-        self = value
-    }
 }
 
 extension Int64: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { String(self) }
     public init(postgresText: String) throws {
         guard let value = Int64(postgresText) else { throw decodingError(postgresText, as: "Int64") }
-        self = value
-    }
-    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
-        guard let value = PostgresInteger.parse(bytes, as: Int64.self) else {
-            throw decodingError(String(decoding: bytes, as: UTF8.self), as: "Int64")
-        }
         self = value
     }
 }

@@ -15,6 +15,18 @@ struct FastCGIClient {
     func send(params: [String: String], body: [UInt8] = [], chunk: Int = 65535) throws -> Reply {
         let fd = try connectSocket()
         defer { close(fd) }
+        try writeAll(fd, request(params: params, body: body, chunk: chunk))
+        return try parse(readStdout(fd))
+    }
+
+    /// Sends one request and hangs up without reading the reply, as a client that went away.
+    func abandon(params: [String: String]) throws {
+        let fd = try connectSocket()
+        defer { close(fd) }
+        try writeAll(fd, request(params: params, body: [], chunk: 65535))
+    }
+
+    private func request(params: [String: String], body: [UInt8], chunk: Int) -> [UInt8] {
         var bytes = record(type: 1, content: [0, 1, 0, 0, 0, 0, 0, 0])   // BEGIN_REQUEST, responder, no keep-conn
         bytes += record(type: 4, content: encode(params))
         bytes += record(type: 4, content: [])
@@ -25,8 +37,7 @@ struct FastCGIClient {
             offset = end
         }
         bytes += record(type: 5, content: [])
-        try writeAll(fd, bytes)
-        return try parse(readStdout(fd))
+        return bytes
     }
 
     /// Writes raw bytes to a fresh connection and returns what comes back before close.

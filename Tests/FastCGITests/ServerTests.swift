@@ -97,6 +97,18 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
     }
 
+    func testAClientGoneDuringALargeResponseLeavesTheServerServing() throws {
+        let (server, finished) = try startServer()
+        let client = FastCGIClient(socketPath: socketPath)
+        // Four megabytes do not fit the socket buffer: the write fails part-way every time.
+        for _ in 0..<6 { try client.abandon(params: params("GET", "/large?4000000")) }
+        let reply = try client.send(params: params("GET", "/large?100000"))
+        XCTAssertEqual(reply.status, 200)
+        XCTAssertEqual(reply.body.utf8.count, 100_000)
+        server.stop(reason: "test")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
     func testStdoutRecordsSplitContentAtTheRecordLimitWithoutCopying() throws {
         let head = Array(repeating: UInt8(ascii: "h"), count: 100)
         let body = Array(repeating: UInt8(ascii: "b"), count: 140_000)

@@ -123,6 +123,18 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(try row.get("d", as: Bool.self), true)
     }
 
+    func testStatementsPlannedEachTimeBindLikePreparedOnesAndAreNotCached() throws {
+        let sql = "SELECT $1::text AS t, $2::int IS NULL AS missing, $3::int + 1 AS n"
+        let row = try db.queryPlanningEachTime(sql, ["it's", Optional<Int>.none, 41])[0]
+        XCTAssertEqual(try row.get("t", as: String.self), "it's")
+        XCTAssertEqual(try row.get("missing", as: Bool.self), true)
+        XCTAssertEqual(try row.get("n", as: Int.self), 42)
+        let prepared = try db.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1", [sql])[0]
+        XCTAssertEqual(try prepared.get("n", as: Int.self), 0)
+        XCTAssertEqual(assertPostgresError(try db.queryPlanningEachTime("SELECT $1::int AS n", ["x"]))?.kind, .query)
+        XCTAssertEqual(try db.queryPlanningEachTime("SELECT 1 AS one")[0].get("one", as: Int.self), 1, "still usable")
+    }
+
     // MARK: Safety
 
     func testParametersAreNeverInterpolatedIntoSQL() throws {
