@@ -97,6 +97,79 @@ public final class Connection {
         return Rows(try check(result, conn))
     }
 
+    /// Runs `statement` the way it asks: prepared, or planned for its values each time.
+    @discardableResult
+    public func run(_ statement: Statement) throws -> Rows {
+        statement.planEachTime ? try queryPlanningEachTime(statement.sql, statement.parameters)
+                               : try query(statement.sql, statement.parameters)
+    }
+
+    /// Runs several statements in one round trip (libpq's pipeline mode) and returns their rows
+    /// in order. They run in one transaction (or inside the one already open), so they all see
+    /// the same data. If one fails, the ones after it are skipped, outside a transaction
+    /// nothing of the batch is kept, and the error is thrown.
+    ///
+    /// A page that needs the visitor's session and a list of their things sends both at once
+    /// instead of waiting for the first answer before asking the second question.
+    public func pipeline(_ statements: [Statement]) throws -> [Rows] {
+        let conn = try ready()
+        let autocommit = PQtransactionStatus(conn) == PQTRANS_IDLE
+        do {
+            return try runPipeline(statements, conn)
+        } catch let error as PostgresError where Connection.isStaleStatement(error) {
+            // As in `query`: nothing of the batch was kept, so prepare afresh and send it again.
+            for statement in statements where !statement.planEachTime { forget(statement.sql, conn) }
+            guard autocommit else { throw error }
+            return try runPipeline(statements, conn)
+        }
+    }
+
+    private func runPipeline(_ statements: [Statement], _ conn: OpaquePointer) throws -> [Rows] {
+        let values = try statements.map { try Connection.encode($0.parameters) }
+        // Preparing is a round trip of its own, needed once per statement and session.
+        let names = try statements.map { $0.planEachTime ? nil : try prepare($0.sql, conn) }
+        guard PQenterPipelineMode(conn) == 1 else { throw Connection.failure(nil, conn) }
+        defer { _ = PQexitPipelineMode(conn) }
+        for (index, statement) in statements.enumerated() {
+            let sent = Connection.withParameters(values[index]) { params -> Int32 in
+                let count = Int32(params.count)
+                if let name = names[index] {
+                    return PQsendQueryPrepared(conn, name, count, params.baseAddress, nil, nil, 0)
+                }
+                return PQsendQueryParams(conn, statement.sql, count, nil, params.baseAddress, nil, nil, 0)
+            }
+            guard sent == 1 else { throw Connection.failure(nil, conn) }
+        }
+        // The sync ends the batch's implicit transaction, and sends everything queued.
+        guard PQpipelineSync(conn) == 1 else { throw Connection.failure(nil, conn) }
+
+        var rows: [Rows] = []
+        var firstError: PostgresError?
+        for _ in statements {
+            // Each statement's answer is one result followed by a nil.
+            guard let result = PQgetResult(conn) else { break }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                PQclear(result)  // skipped because an earlier statement failed
+            } else {
+                do { rows.append(Rows(try check(result, conn))) } catch let error as PostgresError { firstError = firstError ?? error }
+            }
+            while let extra = PQgetResult(conn) { PQclear(extra) }
+        }
+        while let result = PQgetResult(conn) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        if PQstatus(conn) != CONNECTION_OK {
+            // The session died mid-batch (its last word may have been an error result).
+            self.statements.removeAll()
+            throw Connection.failure(nil, conn)
+        }
+        if let firstError { throw firstError }
+        guard rows.count == statements.count else { throw Connection.failure(nil, conn) }
+        return rows
+    }
+
     /// Runs SQL text with the simple query protocol: no parameters, but it may hold several
     /// statements separated by semicolons (migrations, DDL). Results are discarded.
     public func execute(_ sql: String) throws {
@@ -289,8 +362,8 @@ public final class Connection {
     }
 
     /// Calls `body` with the array libpq takes: a pointer to each parameter's text, NULL for SQL NULL.
-    private static func withParameters(_ values: (buffer: [CChar], offsets: [Int?]),
-                                       _ body: (UnsafeBufferPointer<UnsafePointer<CChar>?>) -> OpaquePointer?) -> OpaquePointer? {
+    private static func withParameters<T>(_ values: (buffer: [CChar], offsets: [Int?]),
+                                          _ body: (UnsafeBufferPointer<UnsafePointer<CChar>?>) -> T) -> T {
         values.buffer.withUnsafeBufferPointer { buffer in
             let pointers: [UnsafePointer<CChar>?] = values.offsets.map { offset in offset.map { buffer.baseAddress! + $0 } }
             return pointers.withUnsafeBufferPointer(body)

@@ -107,6 +107,34 @@ final class GalleryTests: XCTestCase {
         XCTAssertTrue(try browser.get("/gallery?favorites=1").text.contains("a tile with actions"))
     }
 
+    func testGalleryShowsOnlyTheLiveSessionsOwnImages() throws {
+        let owner = try signedUp()
+        _ = try generate(owner, "a lighthouse only its owner sees", wait: false)
+        let other = try signedUp()
+        XCTAssertFalse(try other.get("/gallery").text.contains("a lighthouse only its owner sees"))
+        let token = try XCTUnwrap(owner.cookies["pictor_session"])
+        let db = try Connection(stack.databaseURL)
+        let tokenHash = "sha256(convert_to($1, 'UTF8'))"
+
+        // Last extended two hours ago: the page shows the images and slides the expiry again.
+        try db.query("UPDATE sessions SET last_seen_at = now() - interval '2 hours' WHERE token_hash = \(tokenHash)", [token])
+        let extended = try owner.get("/gallery")
+        XCTAssertEqual(extended.status, 200)
+        XCTAssertTrue(extended.text.contains("a lighthouse only its owner sees"))
+        XCTAssertTrue(extended.headers(named: "set-cookie").contains { $0.hasPrefix("pictor_session=\(token);") })
+        let lastSeen = try db.query("SELECT now() - last_seen_at < interval '1 minute' AS fresh FROM sessions WHERE token_hash = \(tokenHash)", [token])
+        XCTAssertEqual(try lastSeen[0].get("fresh", as: Bool.self), true)
+
+        // Expired: logged out, and none of the images leak into the answer.
+        try db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = \(tokenHash)", [token])
+        let expired = try owner.get("/gallery?q=lighthouse")
+        XCTAssertEqual(expired.status, 303)
+        XCTAssertEqual(expired.header("location"), "/login?next=%2Fgallery%3Fq%3Dlighthouse")
+        XCTAssertFalse(expired.text.contains("lighthouse only"))
+        owner.setCookie("pictor_session", nil)
+        XCTAssertEqual(try owner.get("/gallery").status, 303)
+    }
+
     func testSearchFindsPromptWordsAndNothingElse() throws {
         let browser = try signedUp()
         _ = try generate(browser, "a red fox in the snow", wait: false)

@@ -135,6 +135,67 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(try db.queryPlanningEachTime("SELECT 1 AS one")[0].get("one", as: Int.self), 1, "still usable")
     }
 
+    // MARK: Pipelines
+
+    func testPipelineReturnsEachStatementsRowsInOrder() throws {
+        try db.execute("CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)")
+        try db.query("INSERT INTO notes VALUES (1, 'one'), (2, 'two'), (3, 'three')")
+        let results = try db.pipeline([
+            Statement("SELECT body FROM notes WHERE id = $1", [2]),
+            Statement("SELECT id FROM notes WHERE id > $1 ORDER BY id", [1]),
+            Statement("SELECT body FROM notes WHERE body LIKE $1 ORDER BY id", ["t%"], planEachTime: true),
+            Statement("SELECT body FROM notes WHERE id = $1", [42]),
+        ])
+        XCTAssertEqual(results.count, 4)
+        XCTAssertEqual(try results[0].map { try $0.get("body", as: String.self) }, ["two"])
+        XCTAssertEqual(try results[1].map { try $0.get("id", as: Int.self) }, [2, 3])
+        XCTAssertEqual(try results[2].map { try $0.get("body", as: String.self) }, ["two", "three"])
+        XCTAssertEqual(results[3].count, 0)
+        // Prepared ones are cached like `query`'s; the planned-each-time one is not.
+        let prepared = try db.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE $1", ["%FROM notes%"])
+        XCTAssertEqual(try prepared[0].get("n", as: Int.self), 2)
+    }
+
+    func testPipelineStatementsShareOneTransaction() throws {
+        let results = try db.pipeline([
+            Statement("SELECT txid_current() AS id, now() AS at"),
+            Statement("SELECT txid_current() AS id, now() AS at"),
+        ])
+        XCTAssertEqual(try results[0][0].get("id", as: Int.self), try results[1][0].get("id", as: Int.self))
+        XCTAssertEqual(try results[0][0].get("at", as: Date.self), try results[1][0].get("at", as: Date.self))
+        XCTAssertFalse(db.isInTransaction, "the sync ended it")
+    }
+
+    func testFailedPipelineStatementSkipsTheRestKeepsNothingAndLeavesTheConnectionUsable() throws {
+        try db.execute("CREATE TABLE hits (n int NOT NULL)")
+        let error = assertPostgresError(try db.pipeline([
+            Statement("INSERT INTO hits VALUES ($1)", [1]),
+            Statement("SELECT $1::int AS n", ["not a number"]),
+            Statement("INSERT INTO hits VALUES ($1)", [2]),
+        ]))
+        XCTAssertEqual(error?.kind, .query)
+        XCTAssertEqual(error?.sqlState, "22P02")
+        XCTAssertEqual(try db.query("SELECT count(*) AS n FROM hits")[0].get("n", as: Int.self), 0,
+                       "the insert before the failure was rolled back, the one after never ran")
+        XCTAssertEqual(try db.pipeline([Statement("SELECT 1 AS one")])[0][0].get("one", as: Int.self), 1)
+    }
+
+    func testPipelineInsideATransactionIsPartOfIt() throws {
+        try db.execute("CREATE TABLE hits (n int NOT NULL)")
+        _ = try? db.transaction { db -> Void in
+            _ = try db.pipeline([Statement("INSERT INTO hits VALUES (1)"), Statement("INSERT INTO hits VALUES (2)")])
+            XCTAssertTrue(db.isInTransaction)
+            throw PostgresError(kind: .query, message: "undo")
+        }
+        XCTAssertEqual(try db.query("SELECT count(*) AS n FROM hits")[0].get("n", as: Int.self), 0)
+    }
+
+    func testPipelinePreparesAfreshWhenItsStatementsWereDeallocated() throws {
+        XCTAssertEqual(try db.pipeline([Statement("SELECT $1::int + 1 AS n", [1])])[0][0].get("n", as: Int.self), 2)
+        try db.execute("DEALLOCATE ALL")
+        XCTAssertEqual(try db.pipeline([Statement("SELECT $1::int + 1 AS n", [2])])[0][0].get("n", as: Int.self), 3)
+    }
+
     // MARK: Safety
 
     func testParametersAreNeverInterpolatedIntoSQL() throws {

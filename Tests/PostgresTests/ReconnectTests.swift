@@ -120,4 +120,30 @@ final class ReconnectTests: XCTestCase {
         XCTAssertEqual(try db.query("SELECT count(*) AS n FROM hits")[0].get("n", as: Int.self), 0)
         XCTAssertNotEqual(try backendPID(db), pid)
     }
+
+    func testPipelineCutOffMidFlightThrowsConnectionLostAndTheNextCallReconnects() throws {
+        let pid = try backendPID(db)
+        let killer = try Connection(PostgresServer.shared.conninfo(database: database))
+        defer { killer.close() }
+        let terminate = Thread {
+            for _ in 0..<100 {
+                let waiting = try? killer.query("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep'", [pid])
+                if (try? waiting?[0].get("n", as: Int.self)) == 1 { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            _ = try? killer.query("SELECT pg_terminate_backend($1)", [pid])
+        }
+        terminate.start()
+
+        let error = assertPostgresError(try db.pipeline([
+            Statement("INSERT INTO hits VALUES (1)"),
+            Statement("SELECT pg_sleep(20)"),
+            Statement("SELECT 1 AS one"),
+        ]))
+        XCTAssertEqual(error?.kind, .connectionLost)
+        XCTAssertEqual(error?.isConnectionFailure, true)
+        XCTAssertEqual(try db.query("SELECT count(*) AS n FROM hits")[0].get("n", as: Int.self), 0)
+        XCTAssertEqual(try db.pipeline([Statement("SELECT 2 AS two")])[0][0].get("two", as: Int.self), 2)
+        XCTAssertNotEqual(try backendPID(db), pid)
+    }
 }

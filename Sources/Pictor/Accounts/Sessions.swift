@@ -14,6 +14,13 @@ public struct Session: Sendable {
     var extended = false
 }
 
+/// Whose rows a statement reads: a user known by id, or the user of the live session stored
+/// under a token hash, for a statement sent in the same round trip as the session lookup.
+enum Owner {
+    case user(Int64)
+    case session(tokenHash: [UInt8])
+}
+
 struct Sessions {
     static let cookieName = "pictor_session"
     static let lifetime = 30 * 24 * 3600
@@ -37,12 +44,31 @@ struct Sessions {
     /// The live session for a cookie token, extended when it was last extended over an hour
     /// ago. Unknown, malformed or expired tokens are nil (logged out).
     func find(token: String) throws -> Session? {
+        guard let hash = Self.hash(token: token) else { return nil }
+        return try session(from: db.run(Self.lookup(hash)), tokenHash: hash)
+    }
+
+    /// What a cookie token is stored as, or nil if it cannot be one of ours.
+    static func hash(token: String) -> [UInt8]? {
         guard let raw = Crypto.fromBase64URL(token), raw.count == 32 else { return nil }
-        let hash = Crypto.sha256(token)
-        let rows = try db.query("""
+        return Crypto.sha256(token)
+    }
+
+    /// Finds the live session stored under `hash`; read its rows with `session(from:tokenHash:)`.
+    /// A statement, so a page can send it together with its own (`RequestContext.requireUser(with:)`).
+    static func lookup(_ hash: [UInt8]) -> Statement {
+        Statement("""
             SELECT \(User.columns), s.csrf_token, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = $1 AND s.expires_at > now()
             """, [hash])
+    }
+
+    /// The user of the live session stored under the hash bound to `$`, as a subquery; it
+    /// agrees with `lookup` when both run in one pipeline (one snapshot).
+    static let liveUserID = "(SELECT s.user_id FROM sessions s WHERE s.token_hash = $ AND s.expires_at > now())"
+
+    /// The session `lookup` found, if any, extended when it was last extended over an hour ago.
+    func session(from rows: Rows, tokenHash hash: [UInt8]) throws -> Session? {
         guard let row = rows.first else { return nil }
         var session = Session(user: try User(row: row), csrfToken: try row.get("csrf_token"), tokenHash: hash)
         let lastSeen: Date = try row.get("last_seen_at")

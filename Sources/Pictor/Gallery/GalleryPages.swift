@@ -16,7 +16,6 @@ enum GalleryPages {
     }
 
     @Sendable static func gallery(_ context: inout RequestContext) throws -> Response {
-        let user = try context.requireUser()
         let query = try context.request.query()
         let models = context.app.config.models
         var filter = Generations.Filter()
@@ -27,7 +26,11 @@ enum GalleryPages {
         }
         filter.favoritesOnly = query["favorites"] == "1"
         let cursor = try query["cursor"].map(ListCursor.init(token:))
-        let page = try Generations(db: context.db()).list(userID: user.id, filter: filter, after: cursor, limit: pageSize)
+        // The session and the page's images come back in one round trip.
+        let (_, rows) = try context.requireUser { owner in
+            Generations.listStatement(owner: owner, filter: filter, after: cursor, limit: pageSize)
+        }
+        let page = try Generations.page(rows, limit: pageSize)
         let publicURL = context.app.config.site.publicURL
         let back = context.request.path + (context.request.queryString.isEmpty ? "" : "?" + context.request.queryString)
         let filtered = !(filter.words ?? "").isEmpty || filter.model != nil || filter.favoritesOnly

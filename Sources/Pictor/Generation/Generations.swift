@@ -92,24 +92,35 @@ struct Generations {
     }
 
     /// Newest first after `cursor` (keyset on created_at, id: stable while new ones arrive).
-    func list(userID: Int64, filter: Filter = Filter(), after cursor: ListCursor?, limit: Int) throws -> (items: [Generation], next: ListCursor?) {
+    func list(userID: Int64, filter: Filter = Filter(), after cursor: ListCursor?, limit: Int) throws -> Page {
+        try Self.page(db.run(Self.listStatement(owner: .user(userID), filter: filter, after: cursor, limit: limit)), limit: limit)
+    }
+
+    /// The statement behind `list`, for sending with others (read its rows with `page(_:limit:)`).
+    static func listStatement(owner: Owner, filter: Filter, after cursor: ListCursor?, limit: Int) -> Statement {
         var query = PageQuery()
-        query.add("g.user_id = $", userID)
+        switch owner {
+        case .user(let id): query.add("g.user_id = $", id)
+        case .session(let hash): query.add("g.user_id = " + Sessions.liveUserID, hash)
+        }
         if let words = filter.words?.trimmingCharacters(in: .whitespacesAndNewlines), !words.isEmpty {
             query.add("g.prompt_tsv @@ plainto_tsquery('simple', $)", words)
             query.planEachTime = true
         }
         if let model = filter.model { query.add("g.model = $", model) }
         if filter.favoritesOnly { query.add("g.favorite") }
-        return try page(query, after: cursor, limit: limit)
+        return pageStatement(query, after: cursor, limit: limit)
     }
 
     /// Everyone's public images, newest first (the explore feed).
-    func explore(after cursor: ListCursor?, limit: Int) throws -> (items: [Generation], next: ListCursor?) {
+    func explore(after cursor: ListCursor?, limit: Int) throws -> Page {
         var query = PageQuery()
         query.add("g.public AND g.status = 'succeeded'")
-        return try page(query, after: cursor, limit: limit)
+        return try Self.page(db.run(Self.pageStatement(query, after: cursor, limit: limit)), limit: limit)
     }
+
+    /// A page of a list, and the cursor of the next page if there is one.
+    typealias Page = (items: [Generation], next: ListCursor?)
 
     /// The WHERE clause of a list, holding only the conditions that apply. Each combination of
     /// filters is its own prepared statement, so PostgreSQL settles on one generic plan per
@@ -140,7 +151,7 @@ struct Generations {
     }
 
     /// One keyset page, newest first; a row beyond `limit` tells that there is a next page.
-    private func page(_ query: PageQuery, after cursor: ListCursor?, limit: Int) throws -> (items: [Generation], next: ListCursor?) {
+    private static func pageStatement(_ query: PageQuery, after cursor: ListCursor?, limit: Int) -> Statement {
         var query = query
         if let cursor {
             query.add("(g.created_at, g.id) < (timestamptz 'epoch' + $::bigint * interval '1 microsecond', $::uuid)",
@@ -151,14 +162,17 @@ struct Generations {
         // request anew. Rounded up to a multiple of 25 so a handful of statements serve every
         // page size; the rows past `limit + 1` only confirm there is a next page.
         let fetch = (limit + 1 + 24) / 25 * 25
-        let sql = """
+        return Statement("""
             SELECT \(Generation.columns), (extract(epoch FROM g.created_at) * 1000000)::bigint AS micros
             FROM generations g
             WHERE \(query.conditions.joined(separator: " AND "))
             ORDER BY g.created_at DESC, g.id DESC
             LIMIT \(fetch)
-            """
-        let rows = query.planEachTime ? try db.queryPlanningEachTime(sql, query.values) : try db.query(sql, query.values)
+            """, query.values, planEachTime: query.planEachTime)
+    }
+
+    /// The page in the rows of a list statement.
+    static func page(_ rows: Rows, limit: Int) throws -> Page {
         let items = try rows.prefix(limit).map(Generation.init(row:))
         var next: ListCursor?
         if rows.count > limit, let last = rows.prefix(limit).last {
