@@ -6,8 +6,8 @@
 #   DURATION=10 CONNECTIONS=64 bench/run.sh
 #
 # It starts its own PostgreSQL, `pictor serve` and nginx under var/bench and stops them at
-# the end. It measures the landing page and /healthz with nginx's FastCGI keep-conn off (the
-# shipped default) and on, and prints requests/s, p99 latency and dynamic/static ratios.
+# the end. It measures the landing page and /healthz with nginx's FastCGI keep-conn off and on
+# (the shipped default), and prints requests/s, p99 latency and dynamic/static ratios.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -6,6 +6,7 @@
 #       --listen 80 --server-name pictor.example.com > /etc/nginx/sites-available/pictor
 #   scripts/nginx-site.sh --dev-state var/dev --socket … --media … --listen 127.0.0.1:8080
 #       (writes var/dev/nginx.conf and var/dev/pictor-site.conf)
+#   --keep-conn off renders a FastCGI connection per request instead of kept connections.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,7 @@ media=/var/lib/pictor/media
 listen=80
 server_name=_
 client_max_body=12m
-keep_conn=off
+keep_conn=on
 state=
 nginx_workers=1
 access_log=off
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
     --dev-state) state=$2; shift 2 ;;
     --nginx-workers) nginx_workers=$2; shift 2 ;;
     --access-log) access_log=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "nginx-site.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done

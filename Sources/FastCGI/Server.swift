@@ -45,14 +45,11 @@ public struct ServerConfiguration: Sendable {
 
 /// Serves FastCGI requests on an already-listening socket until told to stop.
 ///
-/// A thread calls into libfcgi only once work is there: it first waits for the listening socket
-/// (or, with `fastcgi_keep_conn`, the connection it holds) together with a wake-up pipe. The
-/// listening socket is non-blocking, so when another process wins the connection accept()
-/// answers EAGAIN instead of blocking. A graceful stop writes to the pipe: waiting threads
-/// leave, and no thread is ever interrupted while it reads or answers a request. Each idle
-/// thread waits for the listening socket in its own epoll set with EPOLLEXCLUSIVE, so the
-/// kernel wakes one thread, in one process, per new connection (a plain poll would wake every
-/// idle thread of every process, and all but one would find nothing to accept).
+/// A thread calls into libfcgi only once work is there: it waits in the worker's
+/// `ConnectionSet` for a new connection or a request on a connection nginx kept open
+/// (`fastcgi_keep_conn`), then has libfcgi read that request. A graceful stop writes to a
+/// wake-up pipe in the same set: waiting threads leave once nothing already sent is left, and
+/// no thread is ever interrupted while it reads or answers a request.
 public final class FastCGIServer: @unchecked Sendable {
     private let listenFD: Int32
     private let configuration: ServerConfiguration
@@ -68,6 +65,7 @@ public final class FastCGIServer: @unchecked Sendable {
     private let served = Atomic<Int>(0)
     /// Readable once the server is stopping; every waiting thread polls it.
     private var wakePipe: [Int32] = [-1, -1]
+    private var connections: ConnectionSet!
     private let stopCondition = NSCondition()
     private var stopReason = ""
     private var slots: [ThreadSlot] = []
@@ -91,9 +89,13 @@ public final class FastCGIServer: @unchecked Sendable {
         signal(SIGTERM, SIG_DFL)
         signal(SIGPIPE, SIG_IGN)  // a client gone mid-write is an error to handle, not a reason to die
         keepFreedMemory()
+        stopCondition.lock()
         precondition(pipe(&wakePipe) == 0, "pipe failed")
+        if stopping.load(ordering: .relaxed) { wake() }  // stop() came first, before there was a pipe
+        stopCondition.unlock()
         _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
         startSignalWatcher()
+        connections = ConnectionSet(listenFD: listenFD, wakeFD: wakePipe[0]) { [logger] in logger.warning("\($0)") }
 
         slots = (0..<max(1, configuration.threads)).map { _ in ThreadSlot() }
         for slot in slots {
@@ -107,6 +109,7 @@ public final class FastCGIServer: @unchecked Sendable {
         logger.info("worker \(getpid()) stopping (\(reason)), finishing requests in progress")
 
         for slot in slots { pthread_join(slot.thread, nil) }
+        connections.closeParked()
         close(wakePipe[0])
         close(wakePipe[1])
         logger.info("worker \(getpid()) stopped after \(served.load(ordering: .relaxed)) requests")
@@ -127,11 +130,17 @@ public final class FastCGIServer: @unchecked Sendable {
         if !stopping.load(ordering: .relaxed) {
             stopReason = reason
             stopping.store(true, ordering: .releasing)
-            var byte: UInt8 = 1
-            _ = Glibc.write(wakePipe[1], &byte, 1)   // never drained: every later poll returns at once
+            wake()
         }
         stopCondition.broadcast()
         stopCondition.unlock()
+    }
+
+    /// Makes the wake-up pipe readable for good (it is never drained). Under `stopCondition`.
+    private func wake() {
+        guard wakePipe[1] >= 0 else { return }
+        var byte: UInt8 = 1
+        _ = Glibc.write(wakePipe[1], &byte, 1)
     }
 
     private func startSignalWatcher() {
@@ -146,19 +155,22 @@ public final class FastCGIServer: @unchecked Sendable {
     private func serve() {
         let responder = makeResponder()
         var request = FCGX_Request()
-        FCGX_InitRequest(&request, listenFD, Int32(FCGI_FAIL_ACCEPT_ON_INTR))
-        let watch = Self.exclusiveWatch(listenFD, alongside: wakePipe[0])
-        defer {
-            FCGX_Free(&request, 1)
-            close(watch)
-        }
+        // No listening socket for libfcgi: connections are accepted in `connections`, and
+        // libfcgi only reads requests from them.
+        FCGX_InitRequest(&request, -1, 0)
+        defer { FCGX_Free(&request, 1) }
 
-        while !stopping.load(ordering: .acquiring) {
-            guard accept(&request, watching: watch) else { continue }
+        while case .connection(let connection) = connections.next() {
+            guard read(&request, from: connection) else { continue }
             handle(&request, responder)
             if listensOnUnixSocket { request.detached = 1 }
             FCGX_Finish_r(&request)
             countRequest()
+            // Still open if nginx asked to keep it (and nothing failed): wait for its next request.
+            if request.ipcFd >= 0 {
+                connections.park(request.ipcFd)
+                request.ipcFd = -1
+            }
         }
     }
 
@@ -171,55 +183,20 @@ public final class FastCGIServer: @unchecked Sendable {
         return found == 0 && Int32(address.ss_family) == AF_UNIX
     }
 
-    /// Waits for the next request: on the listening socket, or with `fastcgi_keep_conn` on the
-    /// connection this thread already holds.
-    private func accept(_ request: inout FCGX_Request, watching watch: Int32) -> Bool {
-        let kept = request.ipcFd >= 0
-        guard kept ? waitUntilReadable(request.ipcFd) : waitForConnection(watch) else { return false }
-
+    /// Has libfcgi read the request waiting on `connection`. False when there was none: nginx
+    /// closed a kept connection, or sent something that is not FastCGI (libfcgi then closed it).
+    private func read(_ request: inout FCGX_Request, from connection: Int32) -> Bool {
+        request.ipcFd = connection
+        // Marked as kept, so the finishing step at the start of FCGX_Accept_r leaves it open.
+        request.keepConnection = 1
         let result = FCGX_Accept_r(&request)
-        if result < 0, !stopping.load(ordering: .acquiring), result != -EAGAIN, result != -EWOULDBLOCK, result != -EINTR {
-            logger.warning("accept failed: \(String(cString: strerror(-result)))")
-            usleep(10_000)
+        if result < 0 {
+            // libfcgi closed the connection and, finding no listening socket, gave up (EBADF).
+            if result != -EBADF { logger.warning("reading a request failed: \(String(cString: strerror(-result)))") }
+            request.ipcFd = -1
+            return false
         }
-        return result >= 0
-    }
-
-    /// Blocks until `fd` (a kept connection) has something to read (true) or the server is
-    /// stopping (false). A request nginx already sent is still served while stopping, rather
-    /// than dropped with the connection.
-    private func waitUntilReadable(_ fd: Int32) -> Bool {
-        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0)]
-        while true {
-            let ready = poll(&fds, 2, -1)
-            if ready < 0 { if errno == EINTR { continue }; return false }
-            if fds[0].revents != 0 { return true }
-            if fds[1].revents != 0 { return false }
-        }
-    }
-
-    /// Blocks until a connection waits on the listening socket (true) or the server is
-    /// stopping (false).
-    private func waitForConnection(_ watch: Int32) -> Bool {
-        var events = [epoll_event](repeating: epoll_event(), count: 2)
-        while true {
-            let ready = epoll_wait(watch, &events, 2, -1)
-            if ready < 0 { if errno == EINTR { continue }; return false }
-            let woken = events[0..<Int(ready)].map { $0.data.fd }
-            if woken.contains(wakePipe[0]) { return false }
-            if woken.contains(listenFD) { return true }
-        }
-    }
-
-    private static func exclusiveWatch(_ listenFD: Int32, alongside wakeFD: Int32) -> Int32 {
-        let watch = epoll_create1(Int32(EPOLL_CLOEXEC))
-        precondition(watch >= 0, "epoll_create1 failed")
-        var listen = epoll_event(events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue, data: epoll_data_t(fd: listenFD))
-        var wake = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeFD))
-        precondition(epoll_ctl(watch, EPOLL_CTL_ADD, listenFD, &listen) == 0, "epoll_ctl failed")
-        precondition(epoll_ctl(watch, EPOLL_CTL_ADD, wakeFD, &wake) == 0, "epoll_ctl failed")
-        return watch
+        return true
     }
 
     private func countRequest() {

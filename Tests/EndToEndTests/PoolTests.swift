@@ -39,10 +39,10 @@ final class LoadGenerator: @unchecked Sendable {
     }
 }
 
-/// The pool scenarios, run by PoolTests (nginx opens a FastCGI connection per request, the
-/// default) and KeepConnPoolTests (nginx keeps FastCGI connections open).
+/// The pool scenarios, run by PoolTests (nginx keeps FastCGI connections open, the default)
+/// and ConnectionPerRequestPoolTests (nginx opens a FastCGI connection per request).
 class PoolTestCase: XCTestCase {
-    var keepConn: Bool { false }
+    var keepConn: Bool { true }
     var stack: PictorStack!
     let client = HTTPClient(connectTimeout: 2, timeout: 10)
 
@@ -138,15 +138,16 @@ final class PoolTests: PoolTestCase {
     }
 }
 
-/// The same pool behaviours with nginx keeping FastCGI connections open (fastcgi_keep_conn on).
-final class KeepConnPoolTests: PoolTestCase {
-    override var keepConn: Bool { true }
+/// The same pool behaviours with nginx opening a FastCGI connection per request, as a site
+/// config without `fastcgi_keep_conn` does.
+final class ConnectionPerRequestPoolTests: PoolTestCase {
+    override var keepConn: Bool { false }
 
     func testKilledWorkerIsReplacedAndRequestsKeepSucceeding() throws { try killedWorkerIsReplacedAndRequestsKeepSucceeding() }
     func testReloadUnderLoadLosesNoRequest() throws { try reloadUnderLoadLosesNoRequest() }
     func testGracefulStopOnSIGTERM() throws { try gracefulStopOnSIGTERM() }
 
-    func testManySequentialRequestsSucceedOverKeptFastCGIConnections() throws {
+    func testManyRequestsSucceedOverFreshFastCGIConnections() throws {
         let load = LoadGenerator(url: stack.baseURL + "/healthz", threads: 8)
         usleep(1_000_000)
         let (statuses, errors) = load.finish()

@@ -19,6 +19,36 @@ struct FastCGIClient {
         return try parse(readStdout(fd))
     }
 
+    /// A connection kept open across requests, as nginx does with `fastcgi_keep_conn on`.
+    final class KeptConnection {
+        let fd: Int32
+        private let client: FastCGIClient
+
+        fileprivate init(fd: Int32, client: FastCGIClient) {
+            self.fd = fd
+            self.client = client
+        }
+
+        deinit { close(fd) }
+
+        func send(params: [String: String]) throws -> Reply {
+            try client.writeAll(fd, client.request(params: params, body: [], chunk: 65535, keepConnection: true))
+            return try client.parse(client.readStdout(fd))
+        }
+
+        /// Whether the server has closed its side (a read sees end of file within `timeout`).
+        func isClosedByServer(within timeout: TimeInterval) -> Bool {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, Int32(timeout * 1000)) == 1 else { return false }
+            var byte: UInt8 = 0
+            return read(fd, &byte, 1) == 0
+        }
+    }
+
+    func keptConnection() throws -> KeptConnection {
+        KeptConnection(fd: try connectSocket(), client: self)
+    }
+
     /// Sends one request and hangs up without reading the reply, as a client that went away.
     func abandon(params: [String: String]) throws {
         let fd = try connectSocket()
@@ -26,8 +56,9 @@ struct FastCGIClient {
         try writeAll(fd, request(params: params, body: [], chunk: 65535))
     }
 
-    private func request(params: [String: String], body: [UInt8], chunk: Int) -> [UInt8] {
-        var bytes = record(type: 1, content: [0, 1, 0, 0, 0, 0, 0, 0])   // BEGIN_REQUEST, responder, no keep-conn
+    fileprivate func request(params: [String: String], body: [UInt8], chunk: Int, keepConnection: Bool = false) -> [UInt8] {
+        // BEGIN_REQUEST: the responder role, and the flag asking the server to keep the connection.
+        var bytes = record(type: 1, content: [0, 1, keepConnection ? 1 : 0, 0, 0, 0, 0, 0])
         bytes += record(type: 4, content: encode(params))
         bytes += record(type: 4, content: [])
         var offset = 0
@@ -84,7 +115,7 @@ struct FastCGIClient {
         return bytes
     }
 
-    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+    fileprivate func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -93,7 +124,7 @@ struct FastCGIClient {
         }
     }
 
-    private func readStdout(_ fd: Int32) throws -> [UInt8] {
+    fileprivate func readStdout(_ fd: Int32) throws -> [UInt8] {
         var stdout: [UInt8] = []
         while true {
             let header = try readExactly(fd, 8)
@@ -118,7 +149,7 @@ struct FastCGIClient {
         return bytes
     }
 
-    private func parse(_ stdout: [UInt8]) throws -> Reply {
+    fileprivate func parse(_ stdout: [UInt8]) throws -> Reply {
         let text = String(decoding: stdout, as: UTF8.self)
         guard let split = text.range(of: "\r\n\r\n") else { throw POSIXError(.EBADMSG) }
         var headers: [String: String] = [:]

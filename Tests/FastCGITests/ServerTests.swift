@@ -157,6 +157,51 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
     }
 
+    func testKeptConnectionsCarryOneRequestAfterAnother() throws {
+        let (server, finished) = try startServer()
+        let client = FastCGIClient(socketPath: socketPath)
+        let kept = try client.keptConnection()
+        for index in 0..<5 {
+            let reply = try kept.send(params: params("GET", "/kept?\(index)"))
+            XCTAssertEqual(reply.body, "GET /kept q=\(index) ua=- body=")
+        }
+        XCTAssertFalse(kept.isClosedByServer(within: 0.1))
+        server.stop(reason: "test")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+        XCTAssertTrue(kept.isClosedByServer(within: 1), "idle kept connections are closed when the worker stops")
+    }
+
+    func testIdleKeptConnectionsBeyondTheThreadCountDoNotHoldUpOthers() throws {
+        let (server, finished) = try startServer()  // 4 threads
+        let client = FastCGIClient(socketPath: socketPath)
+        let kept = try (0..<10).map { _ in try client.keptConnection() }
+        for (index, connection) in kept.enumerated() {
+            XCTAssertEqual(try connection.send(params: params("GET", "/first?\(index)")).status, 200)
+        }
+        // Ten idle kept connections and four threads: a new connection is still answered at once
+        // (it would wait forever if each thread sat on a kept one), and so is each kept one.
+        let started = Date()
+        XCTAssertEqual(try client.send(params: params("GET", "/fresh")).body, "GET /fresh q= ua=- body=")
+        for (index, connection) in kept.enumerated().reversed() {
+            XCTAssertEqual(try connection.send(params: params("GET", "/again?\(index)")).body, "GET /again q=\(index) ua=- body=")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+        server.stop(reason: "test")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
+    func testAKeptConnectionClosedByNginxIsForgotten() throws {
+        let (server, finished) = try startServer()
+        let client = FastCGIClient(socketPath: socketPath)
+        for _ in 0..<6 {
+            let kept = try client.keptConnection()
+            XCTAssertEqual(try kept.send(params: params("GET", "/once")).status, 200)
+        }  // each closed here by the client, after the server parked it
+        XCTAssertEqual(try client.send(params: params("GET", "/after")).body, "GET /after q= ua=- body=")
+        server.stop(reason: "test")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
     func testGracefulStopFinishesRequestsInFlight() throws {
         let (server, finished) = try startServer()
         let client = FastCGIClient(socketPath: socketPath)

@@ -28,9 +28,10 @@ public final class PictorStack {
 
     /// - Parameters:
     ///   - settings: extra `section.key = value` lines for the config file.
-    ///   - keepConn: render nginx with `fastcgi_keep_conn on` and an upstream keepalive pool.
+    ///   - keepConn: render nginx with `fastcgi_keep_conn on` and an upstream keepalive pool (as
+    ///     shipped), or with a FastCGI connection per request.
     ///   - jobWorkers: `pictor worker` processes to start.
-    public init(settings: [String: String] = [:], keepConn: Bool = false, workers: Int = 2, jobWorkers: Int = 0) throws {
+    public init(settings: [String: String] = [:], keepConn: Bool = true, workers: Int = 2, jobWorkers: Int = 0) throws {
         let postgres = PostgresServer.shared
         databaseURL = postgres.conninfo(database: try postgres.createDatabase(prefix: "e2e"))
         state = NSTemporaryDirectory() + "pictor-e2e-" + UUID().uuidString.prefix(8).lowercased()
