@@ -19,6 +19,13 @@ struct Renderer {
         }
     }
 
+    /// Renders `program` again with `scope` innermost, after what is already in the output.
+    mutating func render(_ program: Program, in scope: TemplateValue) {
+        stack.append(scope)
+        render(program)
+        stack.removeLast()
+    }
+
     /// Renders a run of steps; a section's steps are run again for each list item.
     private mutating func run(_ steps: Slice<UnsafeBufferPointer<Step>>, text: UnsafeBufferPointer<UInt8>, tails: [[Int32]]) {
         var index = steps.startIndex
@@ -87,6 +94,8 @@ struct Renderer {
             output.append(contentsOf: String(number).utf8)
         case .flag(let flag):
             output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .markup(let html):
+            output.append(contentsOf: html)
         case .list, .scope:
             break
         }

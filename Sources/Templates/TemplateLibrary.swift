@@ -61,9 +61,30 @@ public struct TemplateLibrary: Sendable {
     /// Renders `name` with `context` as the outermost scope, and `shared` (see `scope(_:)`)
     /// around it for names the context does not have; nil if there is no such template.
     public func render(_ name: String, _ context: [String: Any], shared: TemplateScope? = nil) -> [UInt8]? {
+        render(name, ValueConverter(names: names).scope(context), shared: shared)
+    }
+
+    /// Renders `name` once for each item's fields: pieces of a page rendered on their own (and
+    /// kept for reuse), which another template then shows as `.markup`. Each piece is its own
+    /// exactly-sized array; they are rendered into one buffer, with names numbered once.
+    public func render(_ name: String, each items: [TemplateFields], shared: TemplateScope? = nil) -> [[UInt8]]? {
         guard let template = compiled[name] else { return nil }
-        var renderer = Renderer(root: ValueConverter(names: names).scope(context), shared: shared,
-                                capacity: template.size.capacity)
+        var renderer = Renderer(root: TemplateScope(capacity: 0), shared: shared,
+                                capacity: template.size.capacity(pieces: items.count))
+        var pieces: [[UInt8]] = []
+        pieces.reserveCapacity(items.count)
+        for item in ValueConverter(names: names).scopes(items) {
+            let start = renderer.output.count
+            renderer.render(template.program, in: item)
+            pieces.append(Array(renderer.output[start...]))
+            template.size.record(pieces[pieces.count - 1].count)
+        }
+        return pieces
+    }
+
+    private func render(_ name: String, _ root: TemplateScope, shared: TemplateScope?) -> [UInt8]? {
+        guard let template = compiled[name] else { return nil }
+        var renderer = Renderer(root: root, shared: shared, capacity: template.size.capacity)
         renderer.render(template.program)
         template.size.record(renderer.output.count)
         return renderer.output
@@ -83,6 +104,13 @@ final class SizeHint: Sendable {
     }
 
     var capacity: Int { max(minimum, largest.load(ordering: .relaxed)) }
+
+    /// For `pieces` renders into one buffer: what they turned out to need, once known (small
+    /// pieces such as gallery tiles are far below the one-page minimum).
+    func capacity(pieces: Int) -> Int {
+        let largest = largest.load(ordering: .relaxed)
+        return (largest > 0 ? largest : minimum) * pieces
+    }
 
     func record(_ size: Int) {
         let size = min(size + size / 16, Self.ceiling)

@@ -9,6 +9,9 @@ public enum TemplateValue: Sendable {
     case flag(Bool)
     case list([TemplateValue])
     case scope(TemplateScope)
+    /// HTML rendered earlier (see `TemplateLibrary.render(_:fields:shared:)`), written as it is
+    /// wherever it is used: it is already escaped.
+    case markup([UInt8])
 
     /// Mustache truthiness: false, an empty list and absence hide a section; anything else
     /// (including "" and 0) shows it.
@@ -16,7 +19,7 @@ public enum TemplateValue: Sendable {
         switch self {
         case .flag(let flag): return flag
         case .list(let items): return !items.isEmpty
-        case .text, .number, .scope: return true
+        case .text, .number, .scope, .markup: return true
         }
     }
 }

@@ -135,6 +135,31 @@ final class GalleryTests: XCTestCase {
         XCTAssertEqual(try owner.get("/gallery").status, 303)
     }
 
+    func testTilesShowEveryChangeMadeAfterTheyWereFirstShown() throws {
+        // Tiles are rendered once and reused while their row is unchanged (TileCache): each
+        // change must show on the next load, whichever worker answers it.
+        let browser = try signedUp()
+        let id = try generate(browser, "a tile that changes")
+        let tile = { () throws -> String in
+            let page = try browser.get("/gallery").text
+            let start = try XCTUnwrap(page.range(of: "<li class=\"tile\">\n  <a class=\"tile-media\" href=\"/generations/\(id)\""))
+            return String(page[start.lowerBound..<(page.range(of: "</li>", range: start.upperBound..<page.endIndex)?.upperBound ?? page.endIndex)])
+        }
+        for _ in 0..<4 { XCTAssertTrue(try tile().contains(#"aria-pressed="false""#)) }  // both workers have it now
+        XCTAssertEqual(try browser.post("/generations/\(id)/favorite", [("favorite", "1"), ("back", "/gallery")], csrfFrom: "/gallery").status, 303)
+        for _ in 0..<4 { XCTAssertTrue(try tile().contains(#"aria-pressed="true""#)) }
+        XCTAssertEqual(try browser.post("/generations/\(id)/publish", [("public", "1"), ("back", "/gallery")], csrfFrom: "/gallery").status, 303)
+        for _ in 0..<4 {
+            let published = try tile()
+            XCTAssertTrue(published.contains(">Unpublish<"))
+            XCTAssertTrue(published.contains(#"<span class="pill">Public</span>"#))
+            XCTAssertTrue(published.contains("/media/"), "a public image's thumbnail is served by nginx")
+        }
+        // A change made outside the app (a moderator in psql) shows too.
+        try Connection(stack.databaseURL).query("UPDATE generations SET prompt = 'renamed by hand' WHERE id = $1::uuid", [id])
+        for _ in 0..<4 { XCTAssertTrue(try tile().contains(">renamed by hand</p>")) }
+    }
+
     func testSearchFindsPromptWordsAndNothingElse() throws {
         let browser = try signedUp()
         _ = try generate(browser, "a red fox in the snow", wait: false)

@@ -320,6 +320,33 @@ final class GenerationFaultTests: XCTestCase {
         XCTAssertEqual(books.refunds, 1)
     }
 
+    func testAtMostHalfOfAWorkersThreadsWaitForResults() throws {
+        // One worker with two threads, and no job worker: nothing finishes, every wait runs out.
+        let stack = try PictorStack(settings: ["server.threads": "2"], workers: 1)
+        defer { stack.stop() }
+        let user = try APIUser.create(on: stack)
+        let sameUserElsewhere = APIUser(stack: stack, email: user.email, key: user.key)  // its own HTTP client
+        let waiting = DispatchGroup()
+        nonisolated(unsafe) var first: HTTPResponse?
+        DispatchQueue.global().async(group: waiting) {
+            first = try? sameUserElsewhere.post(#"{"prompt": "waits its three seconds"}"#, headers: [("Prefer", "wait=3")])
+        }
+        try stack.waitFor("the first request to be waiting") {
+            (try? Connection(stack.databaseURL).query("SELECT count(*) AS n FROM generations")[0].get("n", as: Int.self)) == 1
+        }
+        // The other thread is not given to a second wait: answered at once, as without Prefer.
+        let second = try user.post(#"{"prompt": "finds no free slot"}"#, headers: [("Prefer", "wait=3")])
+        XCTAssertEqual(second.status, 202)
+        XCTAssertNil(second.header("preference-applied"))
+        XCTAssertEqual(try HTTPClient().get(stack.baseURL + "/healthz").status, 200, "pages are still served")
+        XCTAssertEqual(waiting.wait(timeout: .now() + 1), .timedOut, "the first is still waiting")
+
+        XCTAssertEqual(waiting.wait(timeout: .now() + 30), .success)
+        XCTAssertEqual(first?.status, 202, "still queued when its wait ran out")
+        XCTAssertEqual(first?.header("preference-applied"), "wait=3")
+        XCTAssertEqual(try user.books().usages, 2, "both were queued and charged once")
+    }
+
     func testGenerationRequestsAreRateLimitedPerUser() throws {
         let stack = try PictorStack(settings: ["generation.requests_per_minute": "3"])
         defer { stack.stop() }

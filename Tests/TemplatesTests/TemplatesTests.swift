@@ -49,6 +49,21 @@ final class TemplatesTests: XCTestCase {
         XCTAssertTrue(own.hasPrefix("own:[a on own]"), "the page's own values win over shared ones")
     }
 
+    func testFragmentsRenderOnTheirOwnAndShowAsMarkupAsTheyAre() throws {
+        let library = try TemplateLibrary(sources: ["tile": "<li>{{name}} {{site}}</li>", "page": "<ul>{{#tiles}}{{{.}}}{{/tiles}}</ul>{{tile}}"])
+        let shared = library.scope(["site": "P&co"])
+        let tiles = try XCTUnwrap(library.render("tile", each: [["name": "a<b"], ["name": "c"]], shared: shared)).map(TemplateValue.markup)
+        XCTAssertEqual(String(decoding: try XCTUnwrap(tiles.first.map { value -> [UInt8] in
+            guard case .markup(let bytes) = value else { return [] }
+            return bytes
+        }), as: UTF8.self), "<li>a&lt;b P&amp;co</li>")
+        let page = try XCTUnwrap(library.render("page", ["tiles": TemplateValue.list(tiles), "tile": tiles[1]]))
+        XCTAssertEqual(String(decoding: page, as: UTF8.self), "<ul><li>a&lt;b P&amp;co</li><li>c P&amp;co</li></ul><li>c P&amp;co</li>",
+                       "markup is never escaped again, even in {{name}}")
+        XCTAssertEqual(library.render("tile", each: [], shared: shared)?.count, 0)
+        XCTAssertNil(library.render("missing", each: [[:]]))
+    }
+
     func testNumbersFlagsAndOtherTypesShowAsText() throws {
         let context: [String: Any] = ["n": -42, "yes": true, "big": Int64(9_000_000_000), "sub": "abc".dropFirst()]
         XCTAssertEqual(try render("{{n}} {{yes}} {{big}} {{sub}}", context), "-42 true 9000000000 bc")

@@ -12,6 +12,8 @@ public final class App: Sendable {
     public let views: Views
     let hasher = PasswordHasher()
     public let media: MediaStore
+    let galleryTiles = TileCache()
+    let waitSlots: WaitSlots
     let router: Router
     let logger: Logger
 
@@ -19,6 +21,7 @@ public final class App: Sendable {
         self.config = config
         self.logger = logger
         media = MediaStore(root: config.paths.media)
+        waitSlots = WaitSlots(threads: config.server.threads)
         views = try Views(directory: config.paths.templates, publicDirectory: config.paths.publicFiles, site: config.site,
                           signupBonus: config.accounts.signupBonus)
         var router = Router()

@@ -8,7 +8,9 @@ public struct Config: Sendable {
         public var listen = "var/run/pictor.sock"
         public var listenMode: mode_t = 0o660
         public var workers = 2
-        public var threads = 8
+        /// Per worker. Pages are CPU and PostgreSQL work: threads beyond what the cores can run
+        /// at once only queue (and hold more PostgreSQL connections).
+        public var threads = 4
         public var maxRequests = 10_000
         public var maxBodyBytes = 10 << 20
         public var gracefulTimeout = 30.0

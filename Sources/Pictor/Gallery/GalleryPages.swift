@@ -31,7 +31,10 @@ enum GalleryPages {
             Generations.listStatement(owner: owner, filter: filter, after: cursor, limit: pageSize)
         }
         let page = try Generations.page(rows, limit: pageSize)
-        let publicURL = context.app.config.site.publicURL
+        let publicURL = context.app.config.site.publicURL, views = context.app.views
+        let tiles = context.app.galleryTiles.tiles(for: page.items) { missing in
+            views.fragments("partials/gallery-tile", missing.map { tile($0, publicURL: publicURL) })
+        }
         let back = context.request.path + (context.request.queryString.isEmpty ? "" : "?" + context.request.queryString)
         let filtered = !(filter.words ?? "").isEmpty || filter.model != nil || filter.favoritesOnly
         return try context.page("gallery", [
@@ -43,7 +46,7 @@ enum GalleryPages {
             },
             "favorites_only": filter.favoritesOnly,
             "filtered": filtered,
-            "items": page.items.map { tile($0, publicURL: publicURL) },
+            "tiles": TemplateValue.list(tiles.map { .markup($0) }),
             "has_items": !page.items.isEmpty,
             "older_url": page.next.map { pageURL("/gallery", query: query, cursor: $0.token) } as Any,
             "newest_url": (cursor == nil ? nil : pageURL("/gallery", query: query, cursor: nil)) as Any,

@@ -16,7 +16,8 @@ enum GenerationAPI {
     }
 
     /// 202 with the generation (or `{"data": [...]}` for count > 1). `Prefer: wait=N` (N ≤ 60)
-    /// waits up to N seconds and answers 200 once every image is finished.
+    /// waits up to N seconds and answers 200 once every image is finished, when a wait slot is
+    /// free (see WaitSlots; `Preference-Applied` tells whether it waited).
     @Sendable static func create(_ context: inout RequestContext) throws -> Response {
         let user = try context.apiUser()
         let raw = try context.request.json(GenerationInput.Raw.self)
@@ -25,15 +26,21 @@ enum GenerationAPI {
         let wait = try waitSeconds(context.request)
         var generations = try Generations(db: context.db())
             .start(raw, userID: user.id, config: context.app.config, idempotencyKey: idempotencyKey)
+        var waited = false
         if let wait {
-            generations = try waitForResults(generations, seconds: wait, userID: user.id, db: context.db())
+            let db = try context.db(), started = generations
+            if let finished = try context.app.waitSlots.withSlot({ try waitForResults(started, seconds: wait, userID: user.id, db: db) }) {
+                generations = finished
+                waited = true
+            }
         }
-        let done = wait != nil && generations.allSatisfy(\.isFinished)
+        let done = waited && generations.allSatisfy(\.isFinished)
         let objects = generations.map { $0.json() }
         let body: Any
         if objects.count == 1 { body = objects[0] } else { body = ["data": objects] as [String: Any] }
         var response = Response.json(body, status: done ? 200 : 202)
         if generations.count == 1 { response.setHeader("Location", "/api/v1/generations/" + generations[0].idString) }
+        if waited, let wait { response.setHeader("Preference-Applied", "wait=\(wait)") }
         return response
     }
 

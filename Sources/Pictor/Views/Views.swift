@@ -8,7 +8,7 @@ import Templates
 public struct Views: Sendable {
     /// Templates the app cannot run without; checked at start so a broken deploy fails loudly.
     static let required = ["layout", "partials/header", "partials/footer", "partials/flash",
-                           "landing", "privacy", "terms", "error", "signup", "login", "account", "generate", "generation", "gallery", "explore"]
+                           "landing", "privacy", "terms", "error", "signup", "login", "account", "generate", "generation", "gallery", "partials/gallery-tile", "explore"]
 
     private let library: TemplateLibrary
     /// What every page shows, converted once.
@@ -43,6 +43,11 @@ public struct Views: Sendable {
         var values = context
         values["year"] = Self.currentYear()
         return Response.html(library.render(template, values, shared: shared) ?? [], status: status)
+    }
+
+    /// Renders pieces of a page on their own (gallery tiles), for a page to show as `.markup`.
+    func fragments(_ template: String, _ items: [TemplateFields]) -> [[UInt8]] {
+        library.render(template, each: items, shared: shared) ?? items.map { _ in [] }
     }
 
     private static func currentYear() -> Int {
