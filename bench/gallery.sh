@@ -64,7 +64,8 @@ for who in small large; do
   done
 done
 
-# The plans of the statements the gallery runs (as Pictor sends them: one per filter combination).
+# The plans of the statements the gallery runs (as Pictor sends them: one per filter combination,
+# naming the user through the session, in the same round trip as the session lookup).
 large_id=$(sql -c "SELECT id FROM users WHERE email = 'large-$$@example.com'")
 columns="g.id, g.prompt, g.created_at"
 plan() {
@@ -72,14 +73,23 @@ plan() {
   echo "$1"
   sql -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) $2"
 }
-plan "Query plan of the first gallery page of the 20,000-image user:" \
-  "SELECT $columns FROM generations g WHERE g.user_id = $large_id ORDER BY g.created_at DESC, g.id DESC LIMIT 25"
+# A page's statement is prepared once per connection and runs with its generic plan.
+generic_plan() {
+  echo
+  echo "$1"
+  sql -c "SET plan_cache_mode = force_generic_plan" -c "PREPARE page(bytea) AS $2" \
+      -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) EXECUTE page(sha256(convert_to('$session', 'UTF8')))"
+}
+owner="g.user_id = (SELECT s.user_id FROM sessions s WHERE s.token_hash = \$1 AND s.expires_at > now())"
+generic_plan "Query plan of the first gallery page of the 20,000-image user:" \
+  "SELECT $columns FROM generations g WHERE $owner ORDER BY g.created_at DESC, g.id DESC LIMIT 25"
 IFS='|' read -r deep_at deep_id < <(sql -c "SELECT created_at, id FROM generations WHERE user_id = $large_id
   ORDER BY created_at DESC, id DESC OFFSET 15000 LIMIT 1")
-plan "Query plan of a page 15,000 images deep in the same gallery (keyset cursor, no OFFSET):" \
-  "SELECT $columns FROM generations g WHERE g.user_id = $large_id AND (g.created_at, g.id) < ('$deep_at', '$deep_id')
+generic_plan "Query plan of a page 15,000 images deep in the same gallery (keyset cursor, no OFFSET):" \
+  "SELECT $columns FROM generations g WHERE $owner AND (g.created_at, g.id) < ('$deep_at', '$deep_id')
    ORDER BY g.created_at DESC, g.id DESC LIMIT 25"
-# Searches are planned for their words (a common word walks the date index, a rare one the GIN index).
+# Searches are planned for their words and their user, after the session lookup (a common word
+# walks the date index, a rare one the GIN index).
 plan "Query plan of a search of the same gallery for a common word (one prompt in five):" \
   "SELECT $columns FROM generations g WHERE g.user_id = $large_id AND g.prompt_tsv @@ plainto_tsquery('simple', 'whale')
    ORDER BY g.created_at DESC, g.id DESC LIMIT 25"

@@ -33,15 +33,15 @@ extension RequestContext {
     /// already known. A page that needs nothing else from the database but its list of the
     /// user's things saves a wait on PostgreSQL this way.
     mutating func requireUser(with statement: (Owner) -> Statement) throws -> (user: User, rows: Rows) {
-        if let loadedSession {
-            guard let user = loadedSession?.user else { throw loginRedirect() }
+        guard loadedSession == nil, let token = request.cookies[Sessions.cookieName], let hash = Sessions.hash(token: token),
+              case let alongside = statement(.session(tokenHash: hash)), !alongside.planEachTime
+        else {
+            // Known already, not logged in, or a statement planned for its values (a search),
+            // which is only planned well knowing whose images it searches: one after the other.
+            let user = try requireUser()
             return (user, try db().run(statement(.user(user.id))))
         }
-        guard let token = request.cookies[Sessions.cookieName], let hash = Sessions.hash(token: token) else {
-            remember(nil)
-            throw loginRedirect()
-        }
-        let results = try db().pipeline([Sessions.lookup(hash), statement(.session(tokenHash: hash))])
+        let results = try db().pipeline([Sessions.lookup(hash), alongside])
         let session = try Sessions(db: db()).session(from: results[0], tokenHash: hash)
         remember(session)
         guard let user = session?.user else { throw loginRedirect() }
