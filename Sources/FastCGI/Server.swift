@@ -63,7 +63,7 @@ public final class FastCGIServer: @unchecked Sendable {
 
     private let stopping = Atomic<Bool>(false)
     private let served = Atomic<Int>(0)
-    /// Readable once the server is stopping; every waiting thread polls it.
+    /// Readable once the server is stopping; it is in the connection set every thread waits on.
     private var wakePipe: [Int32] = [-1, -1]
     private var connections: ConnectionSet!
     private let stopCondition = NSCondition()

@@ -129,7 +129,7 @@ public final class Connection {
         // Preparing is a round trip of its own, needed once per statement and session.
         let names = try statements.map { $0.planEachTime ? nil : try prepare($0.sql, conn) }
         guard PQenterPipelineMode(conn) == 1 else { throw Connection.failure(nil, conn) }
-        defer { _ = PQexitPipelineMode(conn) }
+        defer { Connection.leavePipeline(conn) }
         for (index, statement) in statements.enumerated() {
             let sent = Connection.withParameters(values[index]) { params -> Int32 in
                 let count = Int32(params.count)
@@ -168,6 +168,14 @@ public final class Connection {
         if let firstError { throw firstError }
         guard rows.count == statements.count else { throw Connection.failure(nil, conn) }
         return rows
+    }
+
+    /// Leaves pipeline mode. That fails only while answers are outstanding, after a batch was
+    /// cut short while being sent: the session's state is then unknown, so it is cut off and
+    /// treated like one the server closed (the next call reconnects, or fails the transaction).
+    private static func leavePipeline(_ conn: OpaquePointer) {
+        guard PQexitPipelineMode(conn) != 1, PQstatus(conn) == CONNECTION_OK else { return }
+        shutdown(PQsocket(conn), Int32(SHUT_RDWR))
     }
 
     /// Runs SQL text with the simple query protocol: no parameters, but it may hold several
