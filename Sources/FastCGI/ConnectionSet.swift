@@ -113,8 +113,6 @@ final class ConnectionSet: @unchecked Sendable {
         for connection in connections { close(connection) }
     }
 
-    var parkedCount: Int { parked.withLock { $0.count } }
-
     private static func oneShot(_ fd: Int32) -> epoll_event {
         epoll_event(events: EPOLLIN.rawValue | EPOLLONESHOT.rawValue, data: epoll_data_t(fd: fd))
     }

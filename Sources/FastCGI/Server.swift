@@ -164,6 +164,9 @@ public final class FastCGIServer: @unchecked Sendable {
             guard read(&request, from: connection) else { continue }
             handle(&request, responder)
             if listensOnUnixSocket { request.detached = 1 }
+            // Once stopping, a kept connection is closed after its request, so nginx sends the
+            // next one to a worker that stays (else a busy connection would keep this one up).
+            if stopping.load(ordering: .acquiring) { request.keepConnection = 0 }
             FCGX_Finish_r(&request)
             countRequest()
             // Still open if nginx asked to keep it (and nothing failed): wait for its next request.

@@ -3,6 +3,7 @@
 @testable import FastCGI
 import Foundation
 import Logging
+import Synchronization
 import XCTest
 
 /// Echoes what it received; `/slow` takes a while, to test graceful stops.
@@ -169,6 +170,43 @@ final class ServerTests: XCTestCase {
         server.stop(reason: "test")
         XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
         XCTAssertTrue(kept.isClosedByServer(within: 1), "idle kept connections are closed when the worker stops")
+    }
+
+    func testStoppingAnswersTheRequestOnAKeptConnectionThenClosesIt() throws {
+        let (server, finished) = try startServer()
+        let kept = try FastCGIClient(socketPath: socketPath).keptConnection()
+        XCTAssertEqual(try kept.send(params: params("GET", "/warm")).status, 200)
+        let group = DispatchGroup()
+        let box = ReplyBox()
+        let slow = params("GET", "/slow")
+        DispatchQueue.global().async(group: group) { box.reply = try? kept.send(params: slow) }
+        usleep(100_000)
+        server.stop(reason: "test")
+        XCTAssertEqual(group.wait(timeout: .now() + 5), .success)
+        XCTAssertEqual(box.reply?.status, 200)
+        XCTAssertThrowsError(try kept.send(params: params("GET", "/after-stop")), "nginx must take its next request elsewhere")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+    }
+
+    func testKeptConnectionsBusyWithRequestsDoNotKeepAStoppingWorkerUp() throws {
+        let (server, finished) = try startServer()
+        let client = FastCGIClient(socketPath: socketPath)
+        let kept = try (0..<12).map { _ in try client.keptConnection() }
+        let busy = params("GET", "/busy")
+        let senders = DispatchGroup()
+        let answered = Atomic<Int>(0)
+        for connection in kept {
+            DispatchQueue.global().async(group: senders) {
+                // As nginx under load: the next request follows each answer at once.
+                while (try? connection.send(params: busy))?.status == 200 { answered.add(1, ordering: .relaxed) }
+            }
+        }
+        usleep(200_000)
+        server.stop(reason: "test")
+        // Without closing busy connections it would go on serving them until they fell idle.
+        XCTAssertEqual(finished.wait(timeout: .now() + 3), .success, "the worker stopped though requests kept coming")
+        XCTAssertEqual(senders.wait(timeout: .now() + 5), .success, "and closed the connections")
+        XCTAssertGreaterThan(answered.load(ordering: .relaxed), 0)
     }
 
     func testIdleKeptConnectionsBeyondTheThreadCountDoNotHoldUpOthers() throws {

@@ -45,6 +45,4 @@ final class TileCache: Sendable {
         }
         return tiles.map { $0! }
     }
-
-    var count: Int { entries.withLock { $0.count } }
 }
