@@ -110,7 +110,9 @@ struct ValueConverter {
     }
 
     func convert(_ value: Any) -> TemplateValue? {
+        // Cheapest casts first: a failed cast to an array or dictionary type checks elements.
         switch value {
+        case let converted as TemplateValue: return converted
         case let text as String: return .text(text)
         case let flag as Bool: return .flag(flag)
         case let number as Int: return .number(number)
@@ -119,7 +121,6 @@ struct ValueConverter {
         case let dictionary as [String: Any]: return .scope(scope(dictionary))
         case let list as [[String: Any]]: return .list(list.map { .scope(scope($0)) })
         case let list as [Any]: return .list(list.compactMap(convert))
-        case let converted as TemplateValue: return converted
         case let optional as AnyOptional where optional.isNone: return nil
         default: return .text(String(describing: value))
         }
