@@ -94,6 +94,21 @@ public struct Row {
         return try decode(column, name: rows.columns[column], as: type)
     }
 
+    /// Appends every column's value as libpq holds it (each as its length, or -1 for NULL, then
+    /// its bytes), decoding nothing: equal keys mean equal rows, for caching what a row renders.
+    public func appendRawValues(to key: inout [UInt8]) {
+        let result = rows.storage.result
+        let row = Int32(index)
+        for column in 0..<Int32(rows.columns.count) {
+            let length = PQgetisnull(result, row, column) == 1 ? -1 : PQgetlength(result, row, column)
+            withUnsafeBytes(of: length.littleEndian) { key.append(contentsOf: $0) }
+            guard length > 0, let value = PQgetvalue(result, row, column) else { continue }
+            value.withMemoryRebound(to: UInt8.self, capacity: Int(length)) {
+                key.append(contentsOf: UnsafeBufferPointer(start: $0, count: Int(length)))
+            }
+        }
+    }
+
     /// Whether the named column is SQL `NULL` in this row (false if there is no such column).
     public func isNull(_ column: String) -> Bool {
         guard let position = rows.storage.position(of: column, in: rows.columns) else { return false }

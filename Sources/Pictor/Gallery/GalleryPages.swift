@@ -30,11 +30,12 @@ enum GalleryPages {
         let (_, rows) = try context.requireUser { owner in
             Generations.listStatement(owner: owner, filter: filter, after: cursor, limit: pageSize)
         }
-        let page = try Generations.page(rows, limit: pageSize)
         let publicURL = context.app.config.site.publicURL, views = context.app.views
-        let tiles = context.app.galleryTiles.tiles(for: page.items) { missing in
-            views.fragments("partials/gallery-tile", missing.map { tile($0, publicURL: publicURL) })
+        // Rows are decoded only for tiles this worker has not rendered from the same row before.
+        let tiles = try context.app.galleryTiles.tiles(for: Array(rows.prefix(pageSize))) { missing in
+            views.fragments("partials/gallery-tile", try missing.map { tile(try Generation(row: $0), publicURL: publicURL) })
         }
+        let next = try Generations.nextCursor(rows, limit: pageSize)
         let back = context.request.path + (context.request.queryString.isEmpty ? "" : "?" + context.request.queryString)
         let filtered = !(filter.words ?? "").isEmpty || filter.model != nil || filter.favoritesOnly
         return try context.page("gallery", [
@@ -47,8 +48,8 @@ enum GalleryPages {
             "favorites_only": filter.favoritesOnly,
             "filtered": filtered,
             "tiles": TemplateValue.list(tiles.map { .markup($0) }),
-            "has_items": !page.items.isEmpty,
-            "older_url": page.next.map { pageURL("/gallery", query: query, cursor: $0.token) } as Any,
+            "has_items": !tiles.isEmpty,
+            "older_url": next.map { pageURL("/gallery", query: query, cursor: $0.token) } as Any,
             "newest_url": (cursor == nil ? nil : pageURL("/gallery", query: query, cursor: nil)) as Any,
             "back": back,
         ])

@@ -3,8 +3,8 @@
 import Foundation
 import Postgres
 
-public struct Generation: Sendable, Equatable {
-    public enum Status: String, Sendable, Equatable { case queued, running, succeeded, failed }
+public struct Generation: Sendable {
+    public enum Status: String, Sendable { case queued, running, succeeded, failed }
 
     public let id: UUID
     /// The id as URLs and JSON show it (lowercase canonical), made once per row.

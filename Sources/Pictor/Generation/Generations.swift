@@ -173,12 +173,14 @@ struct Generations {
 
     /// The page in the rows of a list statement.
     static func page(_ rows: Rows, limit: Int) throws -> Page {
-        let items = try rows.prefix(limit).map(Generation.init(row:))
-        var next: ListCursor?
-        if rows.count > limit, let last = rows.prefix(limit).last {
-            next = ListCursor(micros: try last.get("micros"), id: try last.get("id"))
-        }
-        return (items, next)
+        (try rows.prefix(limit).map(Generation.init(row:)), try nextCursor(rows, limit: limit))
+    }
+
+    /// Where the page after the first `limit` rows of a list statement starts, if there is one.
+    static func nextCursor(_ rows: Rows, limit: Int) throws -> ListCursor? {
+        guard rows.count > limit, limit > 0 else { return nil }
+        let last = rows[limit - 1]
+        return ListCursor(micros: try last.get("micros"), id: try last.get("id"))
     }
 
     /// Deletes the user's generation and returns it (its files are the caller's to remove).
