@@ -135,6 +135,19 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(try db.queryPlanningEachTime("SELECT 1 AS one")[0].get("one", as: Int.self), 1, "still usable")
     }
 
+    func testRawValuesOfARowDifferExactlyWhenAValueDoes() throws {
+        func key(_ a: String?, _ b: String?) throws -> [UInt8] {
+            var bytes: [UInt8] = []
+            try db.query("SELECT $1::text AS a, $2::text AS b", [a, b])[0].appendRawValues(to: &bytes)
+            return bytes
+        }
+        XCTAssertEqual(try key("fox", "at dusk"), try key("fox", "at dusk"))
+        XCTAssertNotEqual(try key("fox", "at dusk"), try key("fox", "at dawn"))
+        XCTAssertNotEqual(try key("", "x"), try key(nil, "x"), "NULL is not the empty string")
+        XCTAssertNotEqual(try key("ab", "c"), try key("a", "bc"), "each value carries its length")
+        XCTAssertEqual(try key("é", nil), [2, 0, 0, 0, 0xC3, 0xA9, 0xFF, 0xFF, 0xFF, 0xFF])
+    }
+
     // MARK: Pipelines
 
     func testPipelineReturnsEachStatementsRowsInOrder() throws {
