@@ -9,7 +9,7 @@ public enum TemplateValue: Sendable {
     case flag(Bool)
     case list([TemplateValue])
     case scope(TemplateScope)
-    /// HTML rendered earlier (see `TemplateLibrary.render(_:fields:shared:)`), written as it is
+    /// HTML rendered earlier (see `TemplateLibrary.render(_:each:shared:)`), written as it is
     /// wherever it is used: it is already escaped.
     case markup([UInt8])
 
