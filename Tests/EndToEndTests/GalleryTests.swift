@@ -160,6 +160,20 @@ final class GalleryTests: XCTestCase {
         for _ in 0..<4 { XCTAssertTrue(try tile().contains(">renamed by hand</p>")) }
     }
 
+    func testUnknownModelsAndForgedCursorsAreRefusedClearly() throws {
+        let browser = try signedUp()
+        _ = try generate(browser, "a tile that stays", wait: false)
+        let model = try browser.get("/gallery?model=no-such-model")
+        XCTAssertEqual(model.status, 400)
+        XCTAssertTrue(model.text.contains("Unknown model `no-such-model`."))
+        for cursor in ["garbage", "1_2", "12_not-a-uuid", "_"] {
+            let forged = try browser.get("/gallery?cursor=" + cursor)
+            XCTAssertEqual(forged.status, 400, cursor)
+            XCTAssertTrue(forged.text.contains("is not a cursor this API returned"), cursor)
+        }
+        XCTAssertTrue(try browser.get("/gallery").text.contains("a tile that stays"), "nothing changed")
+    }
+
     func testSearchFindsPromptWordsAndNothingElse() throws {
         let browser = try signedUp()
         _ = try generate(browser, "a red fox in the snow", wait: false)

@@ -24,6 +24,21 @@ final class ReconnectTests: XCTestCase {
         try connection.query("SELECT pg_backend_pid() AS pid")[0].get("pid")
     }
 
+    /// Ends the session `pid` from another connection (returned, to close) as soon as it is
+    /// inside pg_sleep, i.e. in the middle of a statement.
+    private func terminateOnceSleeping(_ pid: Int) throws -> Connection {
+        let killer = try Connection(PostgresServer.shared.conninfo(database: database))
+        Thread {
+            for _ in 0..<100 {
+                let waiting = try? killer.query("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep'", [pid])
+                if (try? waiting?[0].get("n", as: Int.self)) == 1 { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            _ = try? killer.query("SELECT pg_terminate_backend($1)", [pid])
+        }.start()
+        return killer
+    }
+
     func testIdleConnectionReconnectsBeforeTheFirstStatementAfterARestart() throws {
         let before = try backendPID(db)
         XCTAssertEqual(try db.query("SELECT $1::int AS n", [1])[0].get("n", as: Int.self), 1)
@@ -92,18 +107,8 @@ final class ReconnectTests: XCTestCase {
 
     func testStatementCutOffMidFlightThrowsConnectionLostAndIsNotRetried() throws {
         let pid = try backendPID(db)
-        let killer = try Connection(PostgresServer.shared.conninfo(database: database))
+        let killer = try terminateOnceSleeping(pid)
         defer { killer.close() }
-        let terminate = Thread {
-            // Wait until the victim is inside pg_sleep, then end its session.
-            for _ in 0..<100 {
-                let waiting = try? killer.query("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep'", [pid])
-                if (try? waiting?[0].get("n", as: Int.self)) == 1 { break }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            _ = try? killer.query("SELECT pg_terminate_backend($1)", [pid])
-        }
-        terminate.start()
 
         let started = Date()
         let error = assertPostgresError(try db.query(
@@ -123,17 +128,8 @@ final class ReconnectTests: XCTestCase {
 
     func testPipelineCutOffMidFlightThrowsConnectionLostAndTheNextCallReconnects() throws {
         let pid = try backendPID(db)
-        let killer = try Connection(PostgresServer.shared.conninfo(database: database))
+        let killer = try terminateOnceSleeping(pid)
         defer { killer.close() }
-        let terminate = Thread {
-            for _ in 0..<100 {
-                let waiting = try? killer.query("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep'", [pid])
-                if (try? waiting?[0].get("n", as: Int.self)) == 1 { break }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            _ = try? killer.query("SELECT pg_terminate_backend($1)", [pid])
-        }
-        terminate.start()
 
         let error = assertPostgresError(try db.pipeline([
             Statement("INSERT INTO hits VALUES (1)"),
