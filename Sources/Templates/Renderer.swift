@@ -96,7 +96,7 @@ struct Renderer {
             output.append(contentsOf: (flag ? "true" : "false").utf8)
         case .markup(let html):
             output.append(contentsOf: html)
-        case .list, .scope:
+        case .list, .scope, .fields:
             break
         }
     }

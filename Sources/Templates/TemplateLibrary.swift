@@ -64,6 +64,11 @@ public struct TemplateLibrary: Sendable {
         render(name, ValueConverter(names: names).scope(context), shared: shared)
     }
 
+    /// Renders `name` with a view model's fields as the outermost scope, and `shared` around it.
+    public func render(_ name: String, _ fields: TemplateFields, shared: TemplateScope? = nil) -> [UInt8]? {
+        render(name, ValueConverter(names: names).scope(fields), shared: shared)
+    }
+
     /// Renders `name` once for each item's fields: pieces of a page rendered on their own (and
     /// kept for reuse), which another template then shows as `.markup`. Each piece is its own
     /// exactly-sized array; they are rendered into one buffer, with names numbered once.

@@ -12,6 +12,9 @@ public enum TemplateValue: Sendable {
     /// HTML rendered earlier (see `TemplateLibrary.render(_:each:shared:)`), written as it is
     /// wherever it is used: it is already escaped.
     case markup([UInt8])
+    /// Named values nested in a view model (a form, one row of a list), numbered into a
+    /// `scope` when the render starts.
+    case fields(TemplateFields)
 
     /// Mustache truthiness: false, an empty list and absence hide a section; anything else
     /// (including "" and 0) shows it.
@@ -19,7 +22,7 @@ public enum TemplateValue: Sendable {
         switch self {
         case .flag(let flag): return flag
         case .list(let items): return !items.isEmpty
-        case .text, .number, .scope, .markup: return true
+        case .text, .number, .scope, .markup, .fields: return true
         }
     }
 }
@@ -44,6 +47,42 @@ public struct TemplateFields: ExpressibleByDictionaryLiteral, Sendable {
     public mutating func add(_ name: String, _ value: TemplateValue) {
         pairs.append((name, value))
     }
+
+    /// Adds a value when there is one: nil stays absent, so `{{#name}}` hides its section.
+    public mutating func add(_ name: String, _ value: TemplateValue?) {
+        if let value { pairs.append((name, value)) }
+    }
+
+    /// Text, or nothing for nil.
+    public mutating func add(_ name: String, _ text: String?) {
+        if let text { pairs.append((name, .text(text))) }
+    }
+
+    /// A number, or nothing for nil.
+    public mutating func add(_ name: String, _ number: Int?) {
+        if let number { pairs.append((name, .number(number))) }
+    }
+
+    /// A flag: true shows `{{#name}}`, false shows `{{^name}}`.
+    public mutating func add(_ name: String, _ flag: Bool) {
+        pairs.append((name, .flag(flag)))
+    }
+
+    /// A nested view model, or nothing for nil.
+    public mutating func add(_ name: String, _ model: (some TemplateModel)?) {
+        if let model { pairs.append((name, .fields(model.templateFields))) }
+    }
+
+    /// A list of view models (`{{#name}}…{{/name}}` repeats for each).
+    public mutating func add(_ name: String, _ models: [some TemplateModel]) {
+        pairs.append((name, .list(models.map { .fields($0.templateFields) })))
+    }
+}
+
+/// A typed value a template reads: a page's view model, or a part of one. It names its fields
+/// for the template in one place, so renaming a property is a compile error, not a blank page.
+public protocol TemplateModel {
+    var templateFields: TemplateFields { get }
 }
 
 /// Named values, keyed by the numbers the linker gave the names. Scopes are small (a page's
@@ -104,15 +143,32 @@ struct ValueConverter {
                 number = names[key]
                 if position < known.count { known[position] = (key, number) } else { known.append((key, number)) }
             }
-            if let number { scope.set(number, value) }
+            if let number { scope.set(number, linked(value)) }
         }
         return scope
+    }
+
+    /// Nested typed values become scopes in this library's numbering; the rest is final.
+    private func linked(_ value: TemplateValue) -> TemplateValue {
+        switch value {
+        case .fields(let fields):
+            return .scope(scope(fields))
+        case .list(let items):
+            guard items.contains(where: { if case .fields = $0 { return true } else { return false } }) else { return value }
+            var known: [(name: String, number: Int32?)] = []
+            return .list(items.map { item in
+                if case .fields(let fields) = item { return .scope(scope(fields, known: &known)) }
+                return linked(item)
+            })
+        default:
+            return value
+        }
     }
 
     func convert(_ value: Any) -> TemplateValue? {
         // Cheapest casts first: a failed cast to an array or dictionary type checks elements.
         switch value {
-        case let converted as TemplateValue: return converted
+        case let converted as TemplateValue: return linked(converted)
         case let text as String: return .text(text)
         case let flag as Bool: return .flag(flag)
         case let number as Int: return .number(number)
