@@ -28,7 +28,7 @@ private func withDatabase(_ options: ConfigOptions, _ body: (Config, Connection)
 }
 
 private func user(_ email: String, _ db: Connection) throws -> User {
-    guard let user = try Accounts(db: db).find(email: email) else { throw AccountError(message: "no user with email \(email)") }
+    guard let user = try AccountStore(db: db).find(email: email) else { throw AccountError(message: "no user with email \(email)") }
     return user
 }
 
@@ -42,7 +42,7 @@ extension Admin {
         func run() throws {
             let secret = password ?? readLine(strippingNewline: true) ?? ""
             withDatabase(options) { config, db in
-                let user = try Accounts(db: db).create(email: email, password: secret, signupBonus: config.accounts.signupBonus)
+                let user = try AccountStore(db: db).create(email: email, password: secret, signupBonus: config.accounts.signupBonus)
                 print("created user \(user.id) \(user.email) with \(user.credits) credits")
             }
         }
@@ -108,7 +108,7 @@ extension Admin {
 
         func run() throws {
             withDatabase(options) { _, db in
-                let (_, secret) = try APIKeys(db: db).create(userID: try user(email, db).id, name: name)
+                let (_, secret) = try APIKeyStore(db: db).create(userID: try user(email, db).id, name: name)
                 print(secret)
             }
         }

@@ -351,12 +351,19 @@ final class GenerationFaultTests: XCTestCase {
         let stack = try PictorStack(settings: ["generation.requests_per_minute": "3"])
         defer { stack.stop() }
         let user = try APIUser.create(on: stack)
-        for _ in 0..<3 { XCTAssertEqual(try user.post(#"{"prompt": "quick"}"#).status, 202) }
+        let first = try user.object(user.post(#"{"prompt": "quick"}"#, headers: [("Idempotency-Key", "first")]))
+        for _ in 0..<2 { XCTAssertEqual(try user.post(#"{"prompt": "quick"}"#).status, 202) }
         let limited = try user.post(#"{"prompt": "one too many"}"#)
         XCTAssertEqual(limited.status, 429)
         XCTAssertNotNil(Int(limited.header("retry-after") ?? ""))
         XCTAssertEqual((try user.object(limited)["error"] as? [String: String])?["code"], "rate_limited")
         XCTAssertEqual(try user.books().usages, 3, "the refused request charged nothing")
+
+        // A retry of an earlier request asks for nothing new: it gets its answer, not a 429.
+        let retry = try user.post(#"{"prompt": "quick"}"#, headers: [("Idempotency-Key", "first")])
+        XCTAssertEqual(retry.status, 202)
+        XCTAssertEqual(try user.object(retry)["id"] as? String, first["id"] as? String)
+        XCTAssertEqual(try user.books().usages, 3, "the retry charged nothing")
     }
 }
 

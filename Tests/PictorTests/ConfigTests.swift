@@ -99,11 +99,3 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(Plan(id: "x", name: "X", priceCents: 950, monthlyCredits: 1_234_567).displayCredits, "1,234,567")
     }
 }
-
-enum PictorPaths {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-}

@@ -35,15 +35,31 @@ public struct Ledger {
 
     public init(db: Connection) { self.db = db }
 
-    /// Appends a row; the balance follows in the same statement. Throws
-    /// `insufficientCredits` when a debit would take the balance below zero.
-    public func append(userID: Int64, amount: Int, kind: LedgerKind, reason: String?) throws {
+    /// Appends a row; the balance follows in the same statement (the database trigger). Throws
+    /// `insufficientCredits` when a debit would take the balance below zero. The one place
+    /// `transactions` is written: callers in a transaction get the row in that transaction.
+    public func append(userID: Int64, amount: Int, kind: LedgerKind, reason: String?, generationID: UUID? = nil) throws {
         do {
-            try db.query("INSERT INTO transactions (user_id, amount, kind, reason) VALUES ($1, $2, $3, $4)",
-                         [userID, amount, kind.rawValue, reason])
+            try db.query("INSERT INTO transactions (user_id, amount, kind, reason, generation_id) VALUES ($1, $2, $3, $4, $5)",
+                         [userID, amount, kind.rawValue, reason, generationID])
         } catch let error as PostgresError where error.isCheckViolation && error.constraint == "users_credits_nonnegative" {
             throw LedgerError.insufficientCredits
         }
+    }
+
+    /// Charges a generation its cost (a `usage` row linked to it; at most one per generation).
+    func charge(_ generation: Generation, reason: String) throws {
+        guard generation.creditCost > 0 else { return }
+        try append(userID: generation.userID, amount: -generation.creditCost, kind: .usage, reason: reason,
+                   generationID: generation.id)
+    }
+
+    /// Gives a generation's cost back (a `refund` row linked to it; a unique index refuses a
+    /// second one, so a refund can never be paid twice).
+    func refund(_ generation: Generation, reason: String) throws {
+        guard generation.creditCost > 0 else { return }
+        try append(userID: generation.userID, amount: generation.creditCost, kind: .refund, reason: reason,
+                   generationID: generation.id)
     }
 
     /// Newest first, `limit` rows with ids below `before` (keyset pagination).

@@ -35,7 +35,7 @@ public struct Config: Sendable {
         public var loginWindow = 900
     }
 
-    public struct Generation: Sendable {
+    public struct GenerationPolicy: Sendable {
         /// Generation requests per user per minute, across all processes.
         public var requestsPerMinute = 10
         /// Seconds a worker may spend on one job before it is failed and refunded.
@@ -64,7 +64,7 @@ public struct Config: Sendable {
     public var server = Server()
     public var site = Site()
     public var accounts = Accounts()
-    public var generation = Generation()
+    public var generation = GenerationPolicy()
     public var providers = Providers()
     public var databaseURL = "postgresql:///pictor"
     public var paths = Paths()

@@ -46,3 +46,13 @@ enum Format {
         return parts
     }
 }
+
+/// API times.
+enum RFC3339 {
+    /// "2026-11-25T08:41:02Z" (seconds precision, UTC).
+    static func string(_ date: Date) -> String {
+        let parts = Format.utc(date)
+        return Format.padded(parts.tm_year + 1900, 4) + "-" + Format.padded(parts.tm_mon + 1) + "-" + Format.padded(parts.tm_mday)
+            + "T" + Format.padded(parts.tm_hour) + ":" + Format.padded(parts.tm_min) + ":" + Format.padded(parts.tm_sec) + "Z"
+    }
+}

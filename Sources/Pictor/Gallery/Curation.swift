@@ -1,15 +1,18 @@
 // Curating a gallery: publish / unpublish (files move with the flag), favorites, bulk delete.
 
 import Foundation
+import Logging
 import Postgres
 
 struct Curation {
     let db: Connection
     let media: MediaStore
+    let logger: Logger
 
-    /// Publishes or unpublishes one of the user's generations. The files move in the same
-    /// transaction as the flag (a failed move rolls the flag back), so a private image is
-    /// never left where nginx serves it openly.
+    /// Publishes or unpublishes one of the user's generations. The files move while the row
+    /// is locked, before the flag commits (a failed move rolls the flag back), so a private
+    /// image is never left where nginx serves it openly; a job completing meanwhile waits for
+    /// the lock and places its files by the new flag (JobRunner.complete).
     func setPublic(_ isPublic: Bool, id: UUID, userID: Int64) throws -> Generation? {
         try db.transaction { db in
             guard let current = try db.query("""
@@ -19,7 +22,9 @@ struct Curation {
             let updated = try Generation(row: db.query("""
                 UPDATE generations g SET public = $2 WHERE g.id = $1 RETURNING \(Generation.columns)
                 """, [id, isPublic])[0])
-            try media.move(current.fileKeys, toPublic: isPublic)
+            for key in try media.place(current.fileKeys, isPublic: isPublic) {
+                logger.error("generation \(id): file \(key) is missing from the media directory")
+            }
             return updated
         }
     }

@@ -7,18 +7,10 @@ import Templates
 enum GalleryPages {
     static let pageSize = 24
 
-    static func register(in router: inout Router) {
-        router.get("/gallery", gallery)
-        router.post("/gallery/delete", deleteSelected)
-        router.get("/explore", explore)
-        router.post("/generations/{id}/publish", publish)
-        router.post("/generations/{id}/favorite", favorite)
-    }
-
-    @Sendable static func gallery(_ context: inout RequestContext) throws -> Response {
-        let query = try context.request.query()
+    @Sendable static func gallery(_ context: inout RequestContext) throws -> Reply {
+        let query = try context.query()
         let models = context.app.config.models
-        var filter = Generations.Filter()
+        var filter = GenerationStore.Filter()
         filter.words = query["q"]
         if let model = query["model"], !model.isEmpty {
             guard models.contains(where: { $0.name == model }) else { throw HTTPError.badRequest("Unknown model `\(model)`.") }
@@ -28,31 +20,23 @@ enum GalleryPages {
         let cursor = try query["cursor"].map(ListCursor.init(token:))
         // The session and the page's images come back in one round trip.
         let (_, rows) = try context.requireUser { owner in
-            Generations.listStatement(owner: owner, filter: filter, after: cursor, limit: pageSize)
+            GenerationStore.listStatement(owner: owner, filter: filter, after: cursor, limit: pageSize)
         }
         let publicURL = context.app.config.site.publicURL, views = context.app.views
         // Rows are decoded only for tiles this worker has not rendered from the same row before.
         let tiles = try context.app.galleryTiles.tiles(for: Array(rows.prefix(pageSize))) { missing in
             views.fragments("partials/gallery-tile", try missing.map { tile(try Generation(row: $0), publicURL: publicURL) })
         }
-        let next = try Generations.nextCursor(rows, limit: pageSize)
-        let back = context.request.path + (context.request.queryString.isEmpty ? "" : "?" + context.request.queryString)
-        let filtered = !(filter.words ?? "").isEmpty || filter.model != nil || filter.favoritesOnly
-        return try context.page("gallery", [
-            "title": "Your gallery",
-            "nav": ["gallery": true],
-            "q": filter.words as Any,
-            "models": models.map { model -> [String: Any] in
-                model.name == filter.model ? ["name": model.name, "selected": true] : ["name": model.name]
-            },
-            "favorites_only": filter.favoritesOnly,
-            "filtered": filtered,
-            "tiles": TemplateValue.list(tiles.map { .markup($0) }),
-            "has_items": !tiles.isEmpty,
-            "older_url": next.map { pageURL("/gallery", query: query, cursor: $0.token) } as Any,
-            "newest_url": (cursor == nil ? nil : pageURL("/gallery", query: query, cursor: nil)) as Any,
-            "back": back,
-        ])
+        let next = try GenerationStore.nextCursor(rows, limit: pageSize)
+        let request = context.request
+        return .page(GalleryPage(
+            search: filter.words, models: models.map { GalleryPage.ModelFilter(name: $0.name, selected: $0.name == filter.model) },
+            favoritesOnly: filter.favoritesOnly,
+            filtered: !(filter.words ?? "").isEmpty || filter.model != nil || filter.favoritesOnly,
+            tiles: tiles,
+            olderURL: next.map { pageURL("/gallery", query: query, cursor: $0.token) },
+            newestURL: cursor == nil ? nil : pageURL("/gallery", query: query, cursor: nil),
+            back: request.path + (request.queryString.isEmpty ? "" : "?" + request.queryString)))
     }
 
     /// One tile's values (its page and remix links are made from the id in the template).
@@ -91,42 +75,39 @@ enum GalleryPages {
         return encoded.isEmpty ? path : path + "?" + encoded
     }
 
-    @Sendable static func explore(_ context: inout RequestContext) throws -> Response {
-        let query = try context.request.query()
+    @Sendable static func explore(_ context: inout RequestContext) throws -> Reply {
+        let query = try context.query()
         let cursor = try query["cursor"].map(ListCursor.init(token:))
-        let page = try Generations(db: context.db()).explore(after: cursor, limit: pageSize)
-        return try context.page("explore", [
-            "title": "Explore",
-            "nav": ["explore": true],
-            "items": page.items.map { tile($0, publicURL: context.app.config.site.publicURL) },
-            "has_items": !page.items.isEmpty,
-            "older_url": page.next.map { pageURL("/explore", query: query, cursor: $0.token) } as Any,
-            "newest_url": (cursor == nil ? nil : "/explore") as Any,
-        ])
+        let page = try GenerationStore(db: context.db()).explore(after: cursor, limit: pageSize)
+        let publicURL = context.app.config.site.publicURL
+        return .page(ExplorePage(
+            items: page.items.map { tile($0, publicURL: publicURL) },
+            olderURL: page.next.map { pageURL("/explore", query: query, cursor: $0.token) },
+            newestURL: cursor == nil ? nil : "/explore"))
     }
 
     /// Bulk delete: all of the selected images, or none if any is not the user's.
-    @Sendable static func deleteSelected(_ context: inout RequestContext) throws -> Response {
+    @Sendable static func deleteSelected(_ context: inout RequestContext) throws -> Reply {
         let user = try context.requireUser()
         let form = try context.form()
         let ids = try form.all("ids").map { text -> UUID in
             guard let id = UUID(uuidString: text) else { throw HTTPError.badRequest("`\(text)` is not an image id.") }
             return id
         }
-        guard let deleted = try Generations(db: context.db()).delete(ids: ids, userID: user.id) else {
+        guard let deleted = try GenerationStore(db: context.db()).delete(ids: ids, userID: user.id) else {
             throw HTTPError.notFound("Some of the selected images are not in your gallery; nothing was deleted.")
         }
         for generation in deleted { context.app.media.delete(generation.fileKeys) }
         return .redirect(to: safeLocalPath(form["back"]) ?? "/gallery")
     }
 
-    @Sendable static func publish(_ context: inout RequestContext) throws -> Response {
+    @Sendable static func publish(_ context: inout RequestContext) throws -> Reply {
         try curate(&context) { curation, form, id, userID in
             try curation.setPublic(form["public"] == "1", id: id, userID: userID)
         }
     }
 
-    @Sendable static func favorite(_ context: inout RequestContext) throws -> Response {
+    @Sendable static func favorite(_ context: inout RequestContext) throws -> Reply {
         try curate(&context) { curation, form, id, userID in
             try curation.setFavorite(form["favorite"] == "1", id: id, userID: userID)
         }
@@ -134,11 +115,11 @@ enum GalleryPages {
 
     /// The owner changes one flag from a form, then goes back where they were.
     private static func curate(_ context: inout RequestContext,
-                               _ change: (Curation, FormData, UUID, Int64) throws -> Generation?) throws -> Response {
+                               _ change: (Curation, FormData, UUID, Int64) throws -> Generation?) throws -> Reply {
         let user = try context.requireUser()
         let form = try context.form()
         let id = try GenerationAPI.generationID(context)
-        guard try change(Curation(db: context.db(), media: context.app.media), form, id, user.id) != nil else {
+        guard try change(Curation(db: context.db(), media: context.app.media, logger: context.app.logger), form, id, user.id) != nil else {
             throw HTTPError.notFound("There is no such image.")
         }
         return .redirect(to: safeLocalPath(form["back"]) ?? "/generations/" + id.uuidString.lowercased())

@@ -99,36 +99,4 @@ public struct Generation: Sendable {
         guard let key = key(file) else { return nil }
         return isPublic ? MediaStore.publicURL(for: key) : "/generations/" + idString + "/" + file.rawValue
     }
-
-    /// The API's generation object (RFC 3339 UTC times, null for what is not there yet).
-    func json() -> [String: Any] {
-        [
-            "id": idString,
-            "status": status.rawValue,
-            "prompt": prompt,
-            "negative_prompt": negativePrompt,
-            "model": model,
-            "width": width,
-            "height": height,
-            "seed": seed,
-            "credit_cost": creditCost,
-            "image_url": orNull(url(.image)),
-            "thumbnail_url": orNull(url(.thumbnail)),
-            "thumbnail_large_url": orNull(url(.thumbnailLarge)),
-            "public": isPublic,
-            "favorite": favorite,
-            "error": orNull(error),
-            "created_at": RFC3339.string(createdAt),
-            "completed_at": orNull(completedAt.map(RFC3339.string)),
-        ]
-    }
-}
-
-enum RFC3339 {
-    /// "2026-11-25T08:41:02Z" (seconds precision, UTC).
-    static func string(_ date: Date) -> String {
-        let parts = Format.utc(date)
-        return Format.padded(parts.tm_year + 1900, 4) + "-" + Format.padded(parts.tm_mon + 1) + "-" + Format.padded(parts.tm_mday)
-            + "T" + Format.padded(parts.tm_hour) + ":" + Format.padded(parts.tm_min) + ":" + Format.padded(parts.tm_sec) + "Z"
-    }
 }

@@ -1,30 +1,20 @@
-// The generations JSON API: create (optionally waiting), read, list, delete; models; ledger.
+// The generations JSON API: create (optionally waiting), read, list, delete, update; models; ledger.
 
 import FastCGI
 import Foundation
 import Postgres
 
 enum GenerationAPI {
-    static func register(in router: inout Router) {
-        router.post("/api/v1/generations", create)
-        router.get("/api/v1/generations", list)
-        router.get("/api/v1/generations/{id}", show)
-        router.add("DELETE", "/api/v1/generations/{id}", delete)
-        router.add("PATCH", "/api/v1/generations/{id}", update)
-        router.get("/api/v1/models", models)
-        router.get("/api/v1/transactions", transactions)
-    }
-
     /// 202 with the generation (or `{"data": [...]}` for count > 1). `Prefer: wait=N` (N ≤ 60)
     /// waits up to N seconds and answers 200 once every image is finished, when a wait slot is
     /// free (see WaitSlots; `Preference-Applied` tells whether it waited).
-    @Sendable static func create(_ context: inout RequestContext) throws -> Response {
+    @Sendable static func create(_ context: inout RequestContext) throws -> Reply {
         let user = try context.apiUser()
         let raw = try context.request.json(GenerationInput.Raw.self)
         // Every header is checked before anything is charged.
-        let idempotencyKey = try idempotencyKey(context.request)
-        let wait = try waitSeconds(context.request)
-        var generations = try Generations(db: context.db())
+        let idempotencyKey = try APIRequest.idempotencyKey(context.request)
+        let wait = try APIRequest.waitSeconds(context.request)
+        var generations = try GenerationStore(db: context.db())
             .start(raw, userID: user.id, config: context.app.config, idempotencyKey: idempotencyKey)
         var waited = false
         if let wait {
@@ -34,30 +24,32 @@ enum GenerationAPI {
                 waited = true
             }
         }
-        let done = waited && generations.allSatisfy(\.isFinished)
-        let objects = generations.map { $0.json() }
-        let body: Any
-        if objects.count == 1 { body = objects[0] } else { body = ["data": objects] as [String: Any] }
-        var response = Response.json(body, status: done ? 200 : 202)
-        if generations.count == 1 { response.setHeader("Location", "/api/v1/generations/" + generations[0].idString) }
-        if waited, let wait { response.setHeader("Preference-Applied", "wait=\(wait)") }
-        return response
+        let status = waited && generations.allSatisfy(\.isFinished) ? 200 : 202
+        var reply: Reply
+        if generations.count == 1 {
+            reply = Reply.json(GenerationObject(generations[0]), status: status)
+                .header("Location", "/api/v1/generations/" + generations[0].idString)
+        } else {
+            reply = .json(GenerationBatch(data: generations.map(GenerationObject.init)), status: status)
+        }
+        if waited, let wait { reply.setHeader("Preference-Applied", "wait=\(wait)") }
+        return reply
     }
 
-    @Sendable static func show(_ context: inout RequestContext) throws -> Response {
+    @Sendable static func show(_ context: inout RequestContext) throws -> Reply {
         let user = try context.apiUser()
-        guard let generation = try Generations(db: context.db()).find(id: try generationID(context), userID: user.id) else {
+        guard let generation = try GenerationStore(db: context.db()).find(id: try generationID(context), userID: user.id) else {
             throw HTTPError.notFound("There is no such generation.")
         }
-        return .json(generation.json())
+        return .json(GenerationObject(generation))
     }
 
-    @Sendable static func list(_ context: inout RequestContext) throws -> Response {
+    @Sendable static func list(_ context: inout RequestContext) throws -> Reply {
         let user = try context.apiUser()
-        let query = try context.request.query()
-        let limit = try pageLimit(query["limit"])
+        let query = try context.query()
+        let limit = try APIRequest.pageLimit(query["limit"])
         let cursor = try query["cursor"].map(ListCursor.init(token:))
-        var filter = Generations.Filter()
+        var filter = GenerationStore.Filter()
         filter.words = query["q"]
         filter.model = query["model"].flatMap { $0.isEmpty ? nil : $0 }
         switch query["favorite"] {
@@ -65,21 +57,21 @@ enum GenerationAPI {
         case "true": filter.favoritesOnly = true
         default: throw HTTPError.badRequest("`favorite` must be true or false.")
         }
-        let page = try Generations(db: context.db()).list(userID: user.id, filter: filter, after: cursor, limit: limit)
-        return .json(["data": page.items.map { $0.json() }, "next_cursor": orNull(page.next?.token)])
+        let page = try GenerationStore(db: context.db()).list(userID: user.id, filter: filter, after: cursor, limit: limit)
+        return .json(ListPage(data: page.items.map(GenerationObject.init), nextCursor: page.next?.token))
     }
 
-    @Sendable static func delete(_ context: inout RequestContext) throws -> Response {
+    @Sendable static func delete(_ context: inout RequestContext) throws -> Reply {
         let user = try context.apiUser()
-        guard let deleted = try Generations(db: context.db()).delete(id: try generationID(context), userID: user.id) else {
+        guard let deleted = try GenerationStore(db: context.db()).delete(id: try generationID(context), userID: user.id) else {
             throw HTTPError.notFound("There is no such generation.")
         }
         context.app.media.delete(deleted.fileKeys)
-        return Response(status: 204)
+        return .empty()
     }
 
     /// `{"public": bool}` and/or `{"favorite": bool}`.
-    @Sendable static func update(_ context: inout RequestContext) throws -> Response {
+    @Sendable static func update(_ context: inout RequestContext) throws -> Reply {
         struct Changes: Decodable {
             var `public`: Bool?
             var favorite: Bool?
@@ -90,26 +82,22 @@ enum GenerationAPI {
         guard changes.public != nil || changes.favorite != nil else {
             throw HTTPError.badRequest("Send `public` and/or `favorite` (true or false).")
         }
-        let curation = Curation(db: try context.db(), media: context.app.media)
-        var generation = try Generations(db: context.db()).find(id: id, userID: user.id)
+        let curation = Curation(db: try context.db(), media: context.app.media, logger: context.app.logger)
+        var generation = try GenerationStore(db: context.db()).find(id: id, userID: user.id)
         if generation != nil, let favorite = changes.favorite { generation = try curation.setFavorite(favorite, id: id, userID: user.id) }
         if generation != nil, let isPublic = changes.public { generation = try curation.setPublic(isPublic, id: id, userID: user.id) }
         guard let generation else { throw HTTPError.notFound("There is no such generation.") }
-        return .json(generation.json())
+        return .json(GenerationObject(generation))
     }
 
-    @Sendable static func models(_ context: inout RequestContext) throws -> Response {
-        .json(["data": context.app.config.models.map { model in
-            ["name": model.name, "provider": model.provider, "credit_cost": model.creditCost,
-             "sizes": model.sizes.map { ["width": $0.width, "height": $0.height] }, "default_steps": model.defaultSteps,
-             "offline_preview": model.isOfflinePreview] as [String: Any]
-        }])
+    @Sendable static func models(_ context: inout RequestContext) throws -> Reply {
+        .json(ModelList(data: context.app.config.models.map(ModelObject.init)))
     }
 
-    @Sendable static func transactions(_ context: inout RequestContext) throws -> Response {
+    @Sendable static func transactions(_ context: inout RequestContext) throws -> Reply {
         let user = try context.apiUser()
-        let query = try context.request.query()
-        let limit = try pageLimit(query["limit"])
+        let query = try context.query()
+        let limit = try APIRequest.pageLimit(query["limit"])
         var before: Int64?
         if let cursor = query["cursor"] {
             guard let id = Int64(cursor), id > 0 else { throw HTTPError.badRequest("`cursor` is not a cursor this API returned.") }
@@ -117,15 +105,11 @@ enum GenerationAPI {
         }
         let entries = try Ledger(db: context.db()).entries(userID: user.id, before: before, limit: limit + 1)
         let page = entries.prefix(limit)
-        return .json([
-            "data": page.map { ["id": $0.id, "amount": $0.amount, "kind": $0.kind.rawValue, "reason": orNull($0.reason),
-                                "created_at": RFC3339.string($0.createdAt)] as [String: Any] },
-            "next_cursor": orNull(entries.count > limit ? page.last.map { String($0.id) } : nil),
-        ])
+        return .json(ListPage(data: page.map(TransactionObject.init),
+                              nextCursor: entries.count > limit ? page.last.map { String($0.id) } : nil))
     }
 
-    // MARK: Request details
-
+    /// The `{id}` of the route as a generation id; anything else is as good as missing.
     static func generationID(_ context: RequestContext) throws -> UUID {
         guard let text = context.parameters["id"], text.count == 36, let id = UUID(uuidString: text) else {
             throw HTTPError.notFound("There is no such generation.")
@@ -133,6 +117,22 @@ enum GenerationAPI {
         return id
     }
 
+    /// Polls until every generation is finished or the time is up (the request thread waits;
+    /// N is capped at 60 s).
+    static func waitForResults(_ generations: [Generation], seconds: Int, userID: Int64, db: Connection) throws -> [Generation] {
+        let deadline = Date().addingTimeInterval(Double(seconds))
+        let store = GenerationStore(db: db)
+        var current = generations
+        while !current.allSatisfy(\.isFinished), Date() < deadline {
+            usleep(100_000)
+            current = try current.map { try store.find(id: $0.id, userID: userID) ?? $0 }
+        }
+        return current
+    }
+}
+
+/// Headers and query parameters the API reads, checked with errors that say what is wrong.
+enum APIRequest {
     static func pageLimit(_ text: String?) throws -> Int {
         guard let text else { return 20 }
         guard let limit = Int(text), (1...100).contains(limit) else { throw HTTPError.badRequest("`limit` must be between 1 and 100.") }
@@ -159,18 +159,5 @@ enum GenerationAPI {
             return seconds
         }
         return nil
-    }
-
-    /// Polls until every generation is finished or the time is up (the request thread waits;
-    /// N is capped at 60 s).
-    static func waitForResults(_ generations: [Generation], seconds: Int, userID: Int64, db: Connection) throws -> [Generation] {
-        let deadline = Date().addingTimeInterval(Double(seconds))
-        let store = Generations(db: db)
-        var current = generations
-        while !current.allSatisfy(\.isFinished), Date() < deadline {
-            usleep(100_000)
-            current = try current.map { try store.find(id: $0.id, userID: userID) ?? $0 }
-        }
-        return current
     }
 }

@@ -17,6 +17,9 @@ struct GenerationInput: Equatable {
     /// same Idempotency-Key and body matches although each call draws its own random seed.
     let fingerprint: String
 
+    /// What an Idempotency-Key's request is remembered by.
+    var requestHash: [UInt8] { Crypto.sha256(fingerprint) }
+
     static let maxPromptLength = 1000
     static let maxCount = 4
 

@@ -3,7 +3,7 @@
 import Postgres
 
 enum GenerationLimits {
-    static func checkRate(userID: Int64, db: Connection, config: Config.Generation) throws {
+    static func checkRate(userID: Int64, db: Connection, config: Config.GenerationPolicy) throws {
         let limiter = RateLimiter(db: db)
         let key = "generate:user:\(userID)"
         let count = try limiter.hit([key], window: 60)[0]

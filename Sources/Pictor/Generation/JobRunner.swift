@@ -9,7 +9,7 @@ import Postgres
 /// Runs generation jobs on one database connection (one per worker thread).
 public final class JobRunner {
     /// The channel to LISTEN on while the queue is empty (a NOTIFY comes with every new job).
-    public static let channel = Generations.jobsChannel
+    public static let channel = GenerationStore.jobsChannel
 
     private let db: Connection
     private let config: Config
@@ -126,21 +126,24 @@ public final class JobRunner {
         return stored
     }
 
-    /// Marks the job succeeded if it is still ours; false otherwise. If the owner published or
-    /// unpublished it while it ran, the files move to the side the flag now says.
+    /// Marks the job succeeded if it is still ours; false otherwise. The row is locked while
+    /// the files are placed on the side its flag says now (the owner may have published or
+    /// unpublished it while it ran), so a concurrent publish waits and then moves them itself.
     private func complete(_ generation: Generation, _ stored: StoredImage) throws -> Bool {
-        let rows = try db.query("""
-            UPDATE generations SET status = 'succeeded', image_key = $3, thumb_key = $4, thumb_large_key = $5,
-                   content_type = $6, completed_at = now(), lease_expires_at = NULL, error = NULL
-            WHERE id = $1 AND claimed_by = $2 AND status = 'running'
-            RETURNING public
-            """, [generation.id, workerID, stored.imageKey, stored.thumbKey, stored.thumbLargeKey, stored.contentType])
-        guard let row = rows.first else { return false }
-        let isPublic: Bool = try row.get("public")
-        if isPublic != generation.isPublic {
-            try media.move([stored.imageKey, stored.thumbKey, stored.thumbLargeKey], toPublic: isPublic)
+        try db.transaction { db in
+            guard let row = try db.query("""
+                SELECT public FROM generations WHERE id = $1 AND claimed_by = $2 AND status = 'running' FOR UPDATE
+                """, [generation.id, workerID]).first else { return false }
+            let keys = [stored.imageKey, stored.thumbKey, stored.thumbLargeKey]
+            let missing = try media.place(keys, isPublic: try row.get("public"))
+            guard missing.isEmpty else { throw StorageFailure(underlying: MediaError("stored files vanished: \(missing)")) }
+            try db.query("""
+                UPDATE generations SET status = 'succeeded', image_key = $2, thumb_key = $3, thumb_large_key = $4,
+                       content_type = $5, completed_at = now(), lease_expires_at = NULL, error = NULL
+                WHERE id = $1
+                """, [generation.id, stored.imageKey, stored.thumbKey, stored.thumbLargeKey, stored.contentType])
+            return true
         }
-        return true
     }
 
     /// Marks the job failed and refunds it, in one transaction; the unique refund index makes
@@ -151,11 +154,7 @@ public final class JobRunner {
                 UPDATE generations SET status = 'failed', error = $3, completed_at = now(), lease_expires_at = NULL
                 WHERE id = $1 AND claimed_by = $2 AND status = 'running'
                 """, [generation.id, workerID, reason]).affectedRows
-            if updated == 1, generation.creditCost > 0 {
-                try db.query("""
-                    INSERT INTO transactions (user_id, amount, kind, generation_id, reason) VALUES ($1, $2, 'refund', $3, $4)
-                    """, [generation.userID, generation.creditCost, generation.id, "refund: " + reason])
-            }
+            if updated == 1 { try Ledger(db: db).refund(generation, reason: "refund: " + reason) }
         }
     }
 

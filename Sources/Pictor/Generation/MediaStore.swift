@@ -53,17 +53,24 @@ public struct MediaStore: Sendable {
         }
     }
 
-    /// Moves the files to the public or the private side. Files already there (or missing)
-    /// are left alone, so a retried publish is harmless.
-    func move(_ keys: [String?], toPublic: Bool) throws {
+    /// Puts each file on the side the row says (`isPublic`): the one way a file's location
+    /// follows its row. A file already there is left alone (a retried publish is harmless);
+    /// one on the other side is moved (rename: atomic). Returns the keys found on neither
+    /// side, for the caller to report: a missing image is never silently ignored.
+    func place(_ keys: [String?], isPublic: Bool) throws -> [String] {
+        var missing: [String] = []
         for key in keys.compactMap({ $0 }) {
-            let target = path(for: key, isPublic: toPublic)
+            let target = path(for: key, isPublic: isPublic)
+            if access(target, F_OK) == 0 { continue }
             try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            if rename(path(for: key, isPublic: !toPublic), target) != 0, errno != ENOENT {
-                throw MediaError("cannot move \(key): \(String(cString: strerror(errno)))")
+            if rename(path(for: key, isPublic: !isPublic), target) != 0 {
+                guard errno == ENOENT else { throw MediaError("cannot move \(key): \(String(cString: strerror(errno)))") }
+                // Moved by someone else meanwhile, or gone.
+                if access(target, F_OK) != 0 { missing.append(key) }
             }
         }
+        return missing
     }
 
     /// Removes the files from both sides; missing ones are fine (deleting twice is not an error).

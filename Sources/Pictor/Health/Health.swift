@@ -1,22 +1,20 @@
 // /healthz: a JSON liveness and database check for load balancers and monitoring.
 
-import FastCGI
 import Postgres
 
 enum Health {
-    static func register(in router: inout Router) {
-        router.get("/healthz", healthz)
+    struct Status: Encodable, Sendable {
+        let status: String
+        let database: String
     }
 
     /// 200 when PostgreSQL answers, 503 otherwise (the worker keeps running and reconnects).
-    @Sendable static func healthz(_ context: inout RequestContext) throws -> Response {
+    @Sendable static func healthz(_ context: inout RequestContext) throws -> Reply {
         do {
             try context.db().query("SELECT 1")
-            return .json(["status": "ok", "database": "ok"])
+            return .json(Status(status: "ok", database: "ok"))
         } catch {
-            var response = Response.json(["status": "unavailable", "database": "unreachable"], status: 503)
-            response.setHeader("Retry-After", "5")
-            return response
+            return Reply.json(Status(status: "unavailable", database: "unreachable"), status: 503).header("Retry-After", "5")
         }
     }
 }

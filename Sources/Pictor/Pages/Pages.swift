@@ -1,36 +1,74 @@
 // The public pages that need no account: landing, privacy policy, terms.
 
-import FastCGI
+import Templates
 
 enum Pages {
-    static func register(in router: inout Router) {
-        router.get("/", landing)
-        router.get("/privacy", privacy)
-        router.get("/terms", terms)
+    @Sendable static func landing(_ context: inout RequestContext) throws -> Reply {
+        .page(LandingPage(config: context.app.config))
     }
 
-    @Sendable static func landing(_ context: inout RequestContext) throws -> Response {
-        let config = context.app.config
-        let plans: [[String: Any]] = config.plans.map {
-            ["id": $0.id, "name": $0.name, "price": $0.displayPrice, "credits": $0.displayCredits]
+    @Sendable static func privacy(_ context: inout RequestContext) throws -> Reply {
+        .page(PrivacyPage())
+    }
+
+    @Sendable static func terms(_ context: inout RequestContext) throws -> Reply {
+        .page(TermsPage(requestsPerMinute: context.app.config.generation.requestsPerMinute))
+    }
+}
+
+/// `/`: what Pictor does, the models and the plans.
+struct LandingPage: PageModel {
+    static let template = "landing"
+    let title = "Turn words into images"
+    let description: String? = "Generate images from text with modern models. 50 free credits, a gallery, an API."
+
+    struct PlanCard: TemplateModel {
+        let plan: Plan
+        var templateFields: TemplateFields {
+            ["name": .text(plan.name), "price": .text(plan.displayPrice), "credits": .text(plan.displayCredits)]
         }
-        let models: [[String: Any]] = config.models.map {
-            ["name": $0.name, "cost_label": $0.costLabel, "note": $0.summary, "is_preview": $0.isOfflinePreview]
+    }
+
+    struct ModelCard: TemplateModel {
+        let model: ImageModel
+        var templateFields: TemplateFields {
+            ["name": .text(model.name), "cost_label": .text(model.costLabel), "note": .text(model.summary),
+             "is_preview": .flag(model.isOfflinePreview)]
         }
-        return context.app.views.page("landing", [
-            "title": "Turn words into images",
-            "description": "Generate images from text with modern models. 50 free credits, a gallery, an API.",
-            "plans": plans,
-            "models": models,
-            "preview_mode": config.models.allSatisfy(\.isOfflinePreview),
-        ])
     }
 
-    @Sendable static func privacy(_ context: inout RequestContext) throws -> Response {
-        context.app.views.page("privacy", ["title": "Privacy policy", "description": "How this Pictor instance handles your data."])
+    let plans: [PlanCard]
+    let models: [ModelCard]
+    /// Every model is drawn by the offline generator: the page says so.
+    let previewMode: Bool
+
+    init(config: Config) {
+        plans = config.plans.map(PlanCard.init)
+        models = config.models.map(ModelCard.init)
+        previewMode = config.models.allSatisfy(\.isOfflinePreview)
     }
 
-    @Sendable static func terms(_ context: inout RequestContext) throws -> Response {
-        context.app.views.page("terms", ["title": "Terms of service", "description": "The terms for using this Pictor instance."])
+    var templateFields: TemplateFields {
+        var fields: TemplateFields = ["preview_mode": .flag(previewMode)]
+        fields.add("plans", plans)
+        fields.add("models", models)
+        return fields
     }
+}
+
+struct PrivacyPage: PageModel {
+    static let template = "privacy"
+    let title = "Privacy policy"
+    let description: String? = "How this Pictor instance handles your data."
+    var templateFields: TemplateFields { [:] }
+}
+
+struct TermsPage: PageModel {
+    static let template = "terms"
+    let title = "Terms of service"
+    let description: String? = "The terms for using this Pictor instance."
+    /// The generation rate limit the terms quote.
+    let requestsPerMinute: Int
+
+    var templateFields: TemplateFields { ["rate_limit_per_minute": .number(requestsPerMinute)] }
 }

@@ -1,14 +1,48 @@
-// Mustache templates, compiled once per process, and the HTML responses they become.
+// Mustache templates, compiled once per process, and the one path every page takes to HTML:
+// its view model inside the layout, with the visitor's header.
 
 import FastCGI
 import Foundation
 import Templates
 
-/// The parsed templates plus the values every page shows (site name, asset URLs, year).
-public struct Views: Sendable {
+/// A page's view model: which template it fills and what the layout shows around it.
+protocol PageModel: TemplateModel, Sendable {
+    /// The template under templates/, without `.mustache`.
+    static var template: String { get }
+    /// The `<title>`, before " · site name".
+    var title: String { get }
+    /// The meta description, for pages worth finding.
+    var description: String? { get }
+    /// The main-menu item this page belongs to.
+    var nav: NavItem? { get }
+}
+
+extension PageModel {
+    var description: String? { nil }
+    var nav: NavItem? { nil }
+}
+
+/// The main menu's items (the header marks the current one).
+enum NavItem: String, Sendable {
+    case generate, gallery, explore, pricing
+}
+
+/// A message shown once at the top of a page.
+struct Flash: TemplateModel, Sendable {
+    enum Kind: String, Sendable { case success, info, error }
+    let kind: Kind
+    let message: String
+
+    var templateFields: TemplateFields { ["kind": .text(kind.rawValue), "message": .text(message)] }
+}
+
+/// The parsed templates plus the values every page shows (site name, asset URLs).
+struct Views: Sendable {
     /// Templates the app cannot run without; checked at start so a broken deploy fails loudly.
-    static let required = ["layout", "partials/header", "partials/footer", "partials/flash",
-                           "landing", "privacy", "terms", "error", "signup", "login", "account", "generate", "generation", "gallery", "partials/gallery-tile", "explore"]
+    static let required = ["layout", "partials/header", "partials/footer", "partials/flash", "partials/gallery-tile",
+                           LandingPage.template, PrivacyPage.template, TermsPage.template, ErrorPage.template,
+                           SignupPage.template, LoginPage.template, AccountPage.template, GeneratePage.template,
+                           GenerationPage.template, GalleryPage.template, ExplorePage.template]
 
     private let library: TemplateLibrary
     /// What every page shows, converted once.
@@ -16,7 +50,7 @@ public struct Views: Sendable {
 
     /// Loads every `*.mustache` under `directory`, named by relative path without extension
     /// (`partials/header`).
-    public init(directory: String, publicDirectory: String, site: Config.Site, signupBonus: Int = 50) throws {
+    init(directory: String, publicDirectory: String, site: Config.Site, signupBonus: Int = 50) throws {
         let library: TemplateLibrary
         do {
             library = try TemplateLibrary(directory: directory)
@@ -37,12 +71,19 @@ public struct Views: Sendable {
         ])
     }
 
-    /// Renders a page template into an HTML response with the security headers every page gets.
-    public func page(_ template: String, status: Int = 200, _ context: [String: Any]) -> Response {
-        // Nil optionals count as absent, so `{{#key}}` sections stay hidden (TemplateValue.swift).
-        var values = context
-        values["year"] = Self.currentYear()
-        return Response.html(library.render(template, values, shared: shared) ?? [], status: status)
+    /// The page's HTML response: its fields, then what the layout reads (title, menu, the
+    /// signed-in visitor's email, balance and CSRF token for the logout form, the year).
+    func render(_ page: any PageModel, status: Int, viewer: Session?) -> Response {
+        var fields = page.templateFields
+        fields.add("title", .text(page.title))
+        fields.add("description", page.description)
+        if let nav = page.nav { fields.add("nav", .fields([nav.rawValue: true])) }
+        if let viewer {
+            fields.add("user", .fields(["email": .text(viewer.user.email), "credits": .text(Format.number(viewer.user.credits))]))
+            fields.add("csrf_token", .text(viewer.csrfToken))
+        }
+        fields.add("year", .number(Self.currentYear()))
+        return Response.html(library.render(type(of: page).template, fields, shared: shared) ?? [], status: status)
     }
 
     /// Renders pieces of a page on their own (gallery tiles), for a page to show as `.markup`.
@@ -55,24 +96,5 @@ public struct Views: Sendable {
         var parts = tm()
         gmtime_r(&now, &parts)
         return Int(parts.tm_year) + 1900
-    }
-}
-
-extension Response {
-    /// The Content-Security-Policy of every page: no inline script or style, nothing from
-    /// other origins, never framed.
-    static let contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        + "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-
-    /// An HTML response with the page-specific security headers (nginx adds `nosniff` and
-    /// `Referrer-Policy` to every response).
-    public static func html(_ html: [UInt8], status: Int = 200) -> Response {
-        Response(status: status, headers: [
-            ("Content-Type", "text/html; charset=utf-8"),
-            ("Content-Security-Policy", contentSecurityPolicy),
-            ("X-Frame-Options", "DENY"),
-            ("Referrer-Policy", "strict-origin-when-cross-origin"),
-            ("Cache-Control", "no-cache"),
-        ], body: html)
     }
 }

@@ -14,7 +14,7 @@ public struct APIKey: Sendable {
     public let revokedAt: Date?
 }
 
-public struct APIKeys {
+public struct APIKeyStore {
     static let secretPrefix = "pk_"
     /// Writing last_used_at at most once a minute keeps a write off most API calls.
     static let touchAfter: TimeInterval = 60

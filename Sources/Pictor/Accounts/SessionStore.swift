@@ -21,7 +21,7 @@ enum Owner {
     case session(tokenHash: [UInt8])
 }
 
-struct Sessions {
+struct SessionStore {
     static let cookieName = "pictor_session"
     static let lifetime = 30 * 24 * 3600
     /// Extending at most once an hour keeps a write off almost every request.

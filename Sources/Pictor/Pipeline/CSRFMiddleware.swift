@@ -3,24 +3,26 @@
 import Crypto
 import FastCGI
 
-enum CSRF {
-    /// Paths that authenticate their callers another way (signed webhooks).
-    static let exemptPrefixes = ["/webhooks/"]
+/// Every POST/PUT/PATCH/DELETE must prove it came from this site's own pages:
+/// - forms carry `csrf_token` (the session's, or the anonymous cookie's before login);
+/// - API calls made with the session cookie send it as `X-CSRF-Token`;
+/// - API calls with a Bearer key need none (no ambient authority to abuse).
+/// A failure is a 403 before the handler runs, so nothing changes.
+struct CSRFMiddleware: Middleware {
+    func handle(_ context: inout RequestContext, next: Next) throws -> Reply {
+        try verify(&context)
+        return try next(&context)
+    }
 
-    /// Every POST/PUT/PATCH/DELETE must prove it came from this site's own pages:
-    /// - forms carry `csrf_token` (the session's, or the anonymous cookie's before login);
-    /// - API calls made with the session cookie send it as `X-CSRF-Token`;
-    /// - API calls with a Bearer key need none (no ambient authority to abuse).
-    /// A failure is a 403 before the handler runs, so nothing changes.
-    static func verify(_ context: inout RequestContext) throws {
+    private func verify(_ context: inout RequestContext) throws {
         let request = context.request
-        guard !["GET", "HEAD", "OPTIONS"].contains(request.method),
-              !exemptPrefixes.contains(where: request.path.hasPrefix) else { return }
+        guard !["GET", "HEAD", "OPTIONS"].contains(request.method) else { return }
 
         if request.path.hasPrefix("/api/") {
+            // A key (or a malformed Authorization header, which the handler answers with 401).
             if request.header("authorization") != nil { return }
             guard let session = try context.session() else { return }   // the handler answers 401
-            try require(request.header("x-csrf-token"), equals: session.csrfToken)
+            try Self.require(request.header("x-csrf-token"), equals: session.csrfToken)
             return
         }
 
@@ -29,7 +31,7 @@ enum CSRF {
             sent = try context.form()["csrf_token"]
         }
         let expected = try context.session()?.csrfToken ?? request.cookies[RequestContext.anonymousCSRFCookie]
-        try require(sent, equals: expected)
+        try Self.require(sent, equals: expected)
     }
 
     private static func require(_ sent: String?, equals expected: String?) throws {

@@ -4,17 +4,22 @@ import Crypto
 import Foundation
 import Postgres
 
-struct Generations {
+struct GenerationStore {
     /// The channel idle workers LISTEN on: a NOTIFY wakes them the moment a job is queued.
     static let jobsChannel = "pictor_jobs"
 
     let db: Connection
 
-    /// Everything a new request goes through, for the API and the form alike: validation,
-    /// the per-user rate limit, then `create`. Each step refuses before anything is charged.
+    /// Everything a new request goes through, for the API and the form alike: validation, the
+    /// idempotent replay, the per-user rate limit, then `create`. Each step refuses before
+    /// anything is charged. A retry with the same Idempotency-Key and body gets the first
+    /// answer without counting against the rate limit: it asks for nothing new.
     func start(_ raw: GenerationInput.Raw, userID: Int64, config: Config, idempotencyKey: String?) throws -> [Generation] {
         let input = try GenerationInput(raw, models: config.models)
         let model = config.models.first { $0.name == input.model }!
+        if let idempotencyKey, let earlier = try replay(userID: userID, key: idempotencyKey, requestHash: input.requestHash) {
+            return earlier
+        }
         try GenerationLimits.checkRate(userID: userID, db: db, config: config.generation)
         return try create(userID: userID, input: input, model: model, idempotencyKey: idempotencyKey)
     }
@@ -23,7 +28,7 @@ struct Generations {
     /// and the jobs commit together, and the ledger refuses a balance below zero (402).
     /// The same `idempotencyKey` with the same request returns the first call's generations.
     func create(userID: Int64, input: GenerationInput, model: ImageModel, idempotencyKey: String?) throws -> [Generation] {
-        let requestHash = Crypto.sha256(input.fingerprint)
+        let requestHash = input.requestHash
         if let idempotencyKey, let earlier = try replay(userID: userID, key: idempotencyKey, requestHash: requestHash) {
             return earlier
         }
@@ -41,15 +46,7 @@ struct Generations {
                               Int64((UInt64(input.seed) + UInt64(index)) % (1 << 32)), model.creditCost, input.isPublic,
                               index == 0 ? idempotencyKey : nil, requestHash])[0]
                     let generation = try Generation(row: row)
-                    if model.creditCost > 0 {
-                        do {
-                            try db.query("""
-                                INSERT INTO transactions (user_id, amount, kind, generation_id, reason) VALUES ($1, $2, 'usage', $3, $4)
-                                """, [userID, -model.creditCost, generation.id, "\(model.name) \(input.width)x\(input.height)"])
-                        } catch let error as PostgresError where error.isCheckViolation {
-                            throw LedgerError.insufficientCredits
-                        }
-                    }
+                    try Ledger(db: db).charge(generation, reason: "\(model.name) \(input.width)x\(input.height)")
                     created.append(generation)
                 }
                 try db.query("SELECT pg_notify($1, '')", [Self.jobsChannel])
@@ -101,7 +98,7 @@ struct Generations {
         var query = PageQuery()
         switch owner {
         case .user(let id): query.add("g.user_id = $", id)
-        case .session(let hash): query.add("g.user_id = " + Sessions.liveUserID, hash)
+        case .session(let hash): query.add("g.user_id = " + SessionStore.liveUserID, hash)
         }
         if let words = filter.words?.trimmingCharacters(in: .whitespacesAndNewlines), !words.isEmpty {
             query.add("g.prompt_tsv @@ plainto_tsquery('simple', $)", words)
@@ -199,11 +196,8 @@ struct Generations {
                 SELECT \(Generation.columns) FROM generations g WHERE g.id = ANY($1::uuid[]) AND g.user_id = $2 FOR UPDATE
                 """, [list, userID]).map(Generation.init(row:))
             guard rows.count == unique.count else { return nil }
-            for generation in rows where !generation.isFinished && generation.creditCost > 0 {
-                try db.query("""
-                    INSERT INTO transactions (user_id, amount, kind, generation_id, reason)
-                    VALUES ($1, $2, 'refund', $3, 'deleted before it finished')
-                    """, [userID, generation.creditCost, generation.id])
+            for generation in rows where !generation.isFinished {
+                try Ledger(db: db).refund(generation, reason: "deleted before it finished")
             }
             try db.query("DELETE FROM generations WHERE id = ANY($1::uuid[]) AND user_id = $2", [list, userID])
             return rows

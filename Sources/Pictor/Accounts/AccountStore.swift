@@ -5,7 +5,7 @@ import Foundation
 import Postgres
 
 /// Account operations on one database connection.
-public struct Accounts {
+public struct AccountStore {
     let db: Connection
     let hasher: PasswordHasher
 

@@ -1,7 +1,7 @@
 // The one error type handlers throw; rendered in one place as an HTML page or the JSON envelope.
 
 /// An error that maps to an HTTP status and the API's `{"error": {"code", "message"}}` envelope.
-public struct HTTPError: Error, Equatable {
+public struct HTTPError: Error, Equatable, Sendable {
     public let status: Int
     /// snake_case code from the API contract, e.g. `invalid_request`.
     public let code: String
@@ -25,6 +25,10 @@ public struct HTTPError: Error, Equatable {
     public static func methodNotAllowed(allowed: [String]) -> HTTPError {
         HTTPError(405, code: "method_not_allowed", message: "This address does not accept that method.",
                   headers: ["Allow": allowed.joined(separator: ", ")])
+    }
+    /// Not signed in (or a bad key): API callers get 401, browsers the login page (ErrorMiddleware).
+    public static func unauthorized(_ message: String) -> HTTPError {
+        HTTPError(401, code: "unauthorized", message: message, headers: ["WWW-Authenticate": "Bearer"])
     }
     public static let payloadTooLarge = HTTPError(413, code: "payload_too_large", message: "The request body is too large.")
     public static let internalError = HTTPError(500, code: "internal_error",

@@ -1,0 +1,125 @@
+// The view models of the /generate form and the /generations/{id} page.
+
+import Templates
+
+/// `/generate`: the form (empty, prefilled for a remix, or refilled after an error).
+struct GeneratePage: PageModel {
+    static let template = "generate"
+    let title = "Generate"
+    let nav: NavItem? = .generate
+
+    /// What the form fields show, as the person typed them.
+    struct Form: TemplateModel {
+        var prompt = ""
+        var negativePrompt: String?
+        var seed: String?
+        var isPublic = false
+
+        var templateFields: TemplateFields {
+            // Empty strings count as present in Mustache: leave out what is empty.
+            var fields: TemplateFields = ["prompt": .text(prompt), "public": .flag(isPublic)]
+            if let negativePrompt, !negativePrompt.isEmpty { fields.add("negative_prompt", .text(negativePrompt)) }
+            if let seed, !seed.isEmpty { fields.add("seed", .text(seed)) }
+            return fields
+        }
+    }
+
+    struct ModelOption: TemplateModel {
+        let model: ImageModel
+        let checked: Bool
+        var templateFields: TemplateFields {
+            ["name": .text(model.name), "cost_label": .text(model.costLabel), "summary": .text(model.summary),
+             "checked": .flag(checked), "is_preview": .flag(model.isOfflinePreview)]
+        }
+    }
+
+    /// A `<select>` option.
+    struct Option: TemplateModel {
+        let value: String
+        let label: String
+        let selected: Bool
+        var templateFields: TemplateFields { ["value": .text(value), "label": .text(label), "selected": .flag(selected)] }
+    }
+
+    var form: Form
+    var error: String?
+    /// The balance, formatted.
+    var balance: String
+    var models: [ModelOption]
+    var sizes: [Option]
+    var counts: [Option]
+    var previewMode: Bool
+    /// The balance does not cover the chosen model × count.
+    var lowBalance: Bool
+
+    var templateFields: TemplateFields {
+        var fields: TemplateFields = ["balance": .text(balance), "preview_mode": .flag(previewMode), "low_balance": .flag(lowBalance)]
+        fields.add("form", form)
+        fields.add("error", error)
+        fields.add("models", models)
+        fields.add("sizes", sizes)
+        fields.add("counts", counts)
+        return fields
+    }
+}
+
+/// `/generations/{id}`: one image with its settings; refreshes itself until it is done.
+struct GenerationPage: PageModel {
+    static let template = "generation"
+    let title: String
+    let generation: Generation
+    let isOwner: Bool
+    let siteName: String
+    let publicURL: String
+
+    var shareURL: String { publicURL + "/generations/" + generation.idString }
+
+    /// Open Graph tags, so a shared public image shows a preview.
+    struct OpenGraph: TemplateModel {
+        let title: String
+        let description: String
+        let image: String
+        let url: String
+        var templateFields: TemplateFields {
+            ["title": .text(title), "description": .text(description), "image": .text(image), "url": .text(url)]
+        }
+    }
+
+    var openGraph: OpenGraph? {
+        guard generation.isPublic, let thumbnail = generation.url(.thumbnailLarge) else { return nil }
+        return OpenGraph(title: String(generation.prompt.prefix(100)), description: "Made with \(generation.model) on \(siteName).",
+                         image: publicURL + thumbnail, url: shareURL)
+    }
+
+    var details: TemplateFields {
+        let generation = generation, id = generation.idString
+        var fields: TemplateFields = [
+            "id": .text(id), "status": .text(generation.status.rawValue), "prompt": .text(generation.prompt),
+            "model": .text(generation.model), "width": .number(generation.width), "height": .number(generation.height),
+            "seed": .text(String(generation.seed)), "credit_cost": .number(generation.creditCost),
+            "created": .text(Format.minute(generation.createdAt)), "remix_url": .text("/generate?remix=" + id),
+            "api_url": .text("/api/v1/generations/" + id), "is_preview": .flag(generation.provider == "builtin"),
+            "is_pending": .flag(!generation.isFinished), "is_succeeded": .flag(generation.status == .succeeded),
+            "is_failed": .flag(generation.status == .failed), "is_owner": .flag(isOwner),
+            "favorite": .flag(generation.favorite), "public": .flag(generation.isPublic),
+        ]
+        if !generation.negativePrompt.isEmpty { fields.add("negative_prompt", .text(generation.negativePrompt)) }
+        fields.add("completed", generation.completedAt.map(Format.minute))
+        fields.add("error", generation.error)
+        if let imageURL = generation.url(.image) {
+            fields.add("image_url", .text(imageURL))
+            fields.add("download_name", .text(generation.downloadName))
+        }
+        fields.add("thumbnail_url", generation.url(.thumbnail))
+        fields.add("thumbnail_large_url", generation.url(.thumbnailLarge))
+        if generation.isPublic { fields.add("share_url", .text(shareURL)) }
+        return fields
+    }
+
+    var templateFields: TemplateFields {
+        var fields: TemplateFields = ["generation": .fields(details)]
+        fields.add("og", openGraph)
+        if !generation.isFinished { fields.add("refresh_seconds", .number(2)) }
+        return fields
+    }
+}

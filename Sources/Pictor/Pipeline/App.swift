@@ -1,0 +1,59 @@
+// The application: config, templates and the pipeline, built once per worker process, and the
+// responder each request thread answers with.
+
+import Crypto
+import FastCGI
+import Foundation
+import Logging
+
+/// Everything a worker process builds once and shares between its threads (all immutable, or
+/// synchronised inside: the tile cache, the wait slots).
+public final class App: Sendable {
+    public let config: Config
+    let views: Views
+    let hasher = PasswordHasher()
+    let media: MediaStore
+    let galleryTiles = TileCache()
+    let waitSlots: WaitSlots
+    let pipeline: Pipeline
+    let logger: Logger
+
+    public init(config: Config, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        media = MediaStore(root: config.paths.media)
+        waitSlots = WaitSlots(threads: config.server.threads)
+        views = try Views(directory: config.paths.templates, publicDirectory: config.paths.publicFiles, site: config.site,
+                          signupBonus: config.accounts.signupBonus)
+        pipeline = Pipeline(router: try Router(Routes.all(config: config)), logger: logger)
+    }
+
+    /// A responder for one request thread, with its own database connection.
+    public func makeResponder() -> Responder {
+        AppResponder(app: self, database: DatabaseHandle(url: config.databaseURL))
+    }
+}
+
+/// Runs each request through the pipeline and renders the reply.
+struct AppResponder: Responder {
+    let app: App
+    let database: DatabaseHandle
+
+    func respond(to request: Request) -> Response {
+        var context = RequestContext(request: request, app: app, database: database)
+        return app.pipeline.run(&context).response(&context)
+    }
+
+    func payloadTooLarge(_ request: Request) -> Response {
+        refuse(request, .payloadTooLarge)
+    }
+
+    func badRequest(_ request: Request, reason: String) -> Response {
+        refuse(request, .badRequest(reason))
+    }
+
+    private func refuse(_ request: Request, _ error: HTTPError) -> Response {
+        var context = RequestContext(request: request, app: app, database: database)
+        return app.pipeline.refuse(error, &context).response(&context)
+    }
+}

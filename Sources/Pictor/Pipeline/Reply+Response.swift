@@ -1,0 +1,62 @@
+// The one place a reply becomes bytes: pages inside the layout, JSON, redirects, X-Accel.
+
+import FastCGI
+import Foundation
+
+extension Reply {
+    /// The response for this reply, with the cookies the request wants set. Pages show the
+    /// visitor's header: signed in or not, whatever the page (404 and 500 included).
+    func response(_ context: inout RequestContext) -> Response {
+        var response: Response
+        switch body {
+        case .page(let page):
+            // A database that fails here leaves the header signed out rather than the page unsent.
+            let viewer = (try? context.session()) ?? nil
+            response = context.app.views.render(page, status: status, viewer: viewer)
+        case .json(let value):
+            response = .json(value, status: status)
+        case .redirect(let location):
+            response = Response(status: status, headers: [("Location", location), ("Cache-Control", "no-store")])
+        case .accel(let uri):
+            response = Response(status: status, headers: [("X-Accel-Redirect", uri)])
+        case .document(let bytes, let contentType):
+            response = Response(status: status, headers: [("Content-Type", contentType)], body: bytes)
+        case .empty:
+            response = Response(status: status)
+        }
+        for (name, value) in headers { response.setHeader(name, value) }
+        if !context.requestID.isEmpty { response.setHeader("X-Request-ID", context.requestID) }
+        for cookie in context.responseCookies { response.addHeader("Set-Cookie", cookie) }
+        return response
+    }
+}
+
+extension Response {
+    /// A JSON response from an Encodable value; never cached (answers are per caller).
+    static func json(_ value: any Encodable, status: Int = 200) -> Response {
+        let encoder = JSONEncoder()
+        // Sorted, so the same answer is the same bytes (the encoder's own order varies).
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Only a non-finite Double could fail to encode, and no API value is one.
+        let body = (try? encoder.encode(value)).map { Array($0) }
+            ?? Array(#"{"error":{"code":"internal_error","message":"The answer could not be encoded."}}"#.utf8)
+        return Response(status: status, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: body)
+    }
+
+    /// The Content-Security-Policy of every page: no inline script or style, nothing from
+    /// other origins, never framed.
+    static let contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        + "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+    /// An HTML response with the page-specific security headers (nginx adds `nosniff` and
+    /// `Referrer-Policy` to every response).
+    static func html(_ html: [UInt8], status: Int = 200) -> Response {
+        Response(status: status, headers: [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Security-Policy", contentSecurityPolicy),
+            ("X-Frame-Options", "DENY"),
+            ("Referrer-Policy", "strict-origin-when-cross-origin"),
+            ("Cache-Control", "no-cache"),
+        ], body: html)
+    }
+}

@@ -1,0 +1,73 @@
+// What a handler answers: a typed reply (a page's view model, an Encodable, a redirect…),
+// turned into the FastCGI response in one place (`Reply+Response.swift`).
+
+/// A handler's answer. Handlers never build HTML or JSON bytes themselves.
+public struct Reply: Sendable {
+    enum Body: Sendable {
+        /// A page: its view model, rendered inside the layout with the visitor's header.
+        case page(any PageModel)
+        /// A JSON body (API answers and the error envelope).
+        case json(any Encodable & Sendable)
+        /// 303 See Other to a local path.
+        case redirect(String)
+        /// nginx serves the file at this internal URI (`X-Accel-Redirect`); Pictor only decided.
+        case accel(String)
+        /// Bytes prepared at start (the OpenAPI document).
+        case document([UInt8], contentType: String)
+        /// No body (204, or a status with headers only).
+        case empty
+    }
+
+    var status: Int
+    var body: Body
+    /// Extra headers (Location, Retry-After, Cache-Control…), set over the defaults.
+    var headers: [(name: String, value: String)] = []
+
+    /// A page from its view model.
+    static func page(_ model: some PageModel, status: Int = 200) -> Reply {
+        Reply(status: status, body: .page(model))
+    }
+
+    /// A JSON answer from an Encodable value.
+    static func json(_ value: some Encodable & Sendable, status: Int = 200) -> Reply {
+        Reply(status: status, body: .json(value))
+    }
+
+    /// 303 See Other: the browser follows with a GET, so a reload never re-posts a form.
+    static func redirect(to location: String) -> Reply {
+        Reply(status: 303, body: .redirect(location))
+    }
+
+    /// Lets nginx serve a file after Pictor checked who may see it.
+    static func accel(_ uri: String) -> Reply {
+        Reply(status: 200, body: .accel(uri))
+    }
+
+    static func empty(status: Int = 204) -> Reply {
+        Reply(status: status, body: .empty)
+    }
+
+    static func document(_ bytes: [UInt8], contentType: String) -> Reply {
+        Reply(status: 200, body: .document(bytes, contentType: contentType))
+    }
+
+    /// Sets a header, replacing one of the same name.
+    mutating func setHeader(_ name: String, _ value: String) {
+        headers.removeAll { $0.name.lowercased() == name.lowercased() }
+        headers.append((name, value))
+    }
+
+    /// The same reply with a header set.
+    func header(_ name: String, _ value: String) -> Reply {
+        var reply = self
+        reply.setHeader(name, value)
+        return reply
+    }
+}
+
+/// A `next` parameter is only followed when it is a path on this site (no open redirects).
+func safeLocalPath(_ candidate: String?) -> String? {
+    guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.hasPrefix("/\\"),
+          !candidate.contains(where: { $0.isNewline }) else { return nil }
+    return candidate
+}

@@ -1,0 +1,51 @@
+// Every route of the app in one table: method, pattern, handler. The order does not matter
+// (the router picks the most specific pattern); two routes that would match the same requests
+// stop the app at start.
+
+enum Routes {
+    static func all(config: Config) -> [Route] {
+        [
+            // Public pages
+            .get("/", Pages.landing),
+            .get("/privacy", Pages.privacy),
+            .get("/terms", Pages.terms),
+            .get("/healthz", Health.healthz),
+
+            // Accounts
+            .get("/signup", AccountPages.signupForm),
+            .post("/signup", AccountPages.signup),
+            .get("/login", AccountPages.loginForm),
+            .post("/login", AccountPages.login),
+            .post("/logout", AccountPages.logout),
+            .get("/account", AccountPages.account),
+            .post("/account/password", AccountPages.changePassword),
+            .post("/account/api-keys", AccountPages.createAPIKey),
+            .post("/account/api-keys/{id}/revoke", AccountPages.revokeAPIKey),
+
+            // Generating
+            .get("/generate", GenerationPages.form),
+            .post("/generate", GenerationPages.submit),
+            .get("/generations/{id}", GenerationPages.show),
+            .post("/generations/{id}/delete", GenerationPages.delete),
+
+            // Gallery, sharing and private media
+            .get("/gallery", GalleryPages.gallery),
+            .post("/gallery/delete", GalleryPages.deleteSelected),
+            .get("/explore", GalleryPages.explore),
+            .post("/generations/{id}/publish", GalleryPages.publish),
+            .post("/generations/{id}/favorite", GalleryPages.favorite),
+            .get("/generations/{id}/{file}", MediaAccess.serve),
+
+            // JSON API
+            .get("/api/v1/me", AccountAPI.me),
+            .post("/api/v1/generations", GenerationAPI.create),
+            .get("/api/v1/generations", GenerationAPI.list),
+            .get("/api/v1/generations/{id}", GenerationAPI.show),
+            .delete("/api/v1/generations/{id}", GenerationAPI.delete),
+            .patch("/api/v1/generations/{id}", GenerationAPI.update),
+            .get("/api/v1/models", GenerationAPI.models),
+            .get("/api/v1/transactions", GenerationAPI.transactions),
+            .get("/api/v1/openapi.json", APIDocument.handler(publicDirectory: config.paths.publicFiles)),
+        ]
+    }
+}
