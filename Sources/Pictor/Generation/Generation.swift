@@ -1,4 +1,4 @@
-// A generation (one image, and the job that makes it) and its JSON form.
+// A generation: one image, and the job that makes it.
 
 import Foundation
 import Postgres
@@ -35,29 +35,6 @@ public struct Generation: Sendable {
         g.created_at, g.completed_at
         """
 
-    init(row: Row) throws {
-        idString = try row.get("id")
-        id = try UUID(postgresText: idString)
-        userID = try row.get("user_id")
-        batchID = try row.get("batch_id")
-        status = Status(rawValue: try row.get("status")) ?? .failed
-        prompt = try row.get("prompt")
-        negativePrompt = try row.get("negative_prompt")
-        model = try row.get("model")
-        provider = try row.get("provider")
-        width = try row.get("width")
-        height = try row.get("height")
-        seed = try row.get("seed")
-        creditCost = try row.get("credit_cost")
-        isPublic = try row.get("public")
-        favorite = try row.get("favorite")
-        imageKey = try row.get("image_key")
-        thumbKey = try row.get("thumb_key")
-        thumbLargeKey = try row.get("thumb_large_key")
-        error = try row.get("error")
-        createdAt = try row.get("created_at")
-        completedAt = try row.get("completed_at")
-    }
 
     var isFinished: Bool { status == .succeeded || status == .failed }
 
@@ -98,5 +75,32 @@ public struct Generation: Sendable {
     func url(_ file: File) -> String? {
         guard let key = key(file) else { return nil }
         return isPublic ? MediaStore.publicURL(for: key) : "/generations/" + idString + "/" + file.rawValue
+    }
+}
+
+extension Generation {
+    /// A row selected with `columns` (in an extension, so tests keep the memberwise init).
+    init(row: Row) throws {
+        idString = try row.get("id")
+        id = try UUID(postgresText: idString)
+        userID = try row.get("user_id")
+        batchID = try row.get("batch_id")
+        status = Status(rawValue: try row.get("status")) ?? .failed
+        prompt = try row.get("prompt")
+        negativePrompt = try row.get("negative_prompt")
+        model = try row.get("model")
+        provider = try row.get("provider")
+        width = try row.get("width")
+        height = try row.get("height")
+        seed = try row.get("seed")
+        creditCost = try row.get("credit_cost")
+        isPublic = try row.get("public")
+        favorite = try row.get("favorite")
+        imageKey = try row.get("image_key")
+        thumbKey = try row.get("thumb_key")
+        thumbLargeKey = try row.get("thumb_large_key")
+        error = try row.get("error")
+        createdAt = try row.get("created_at")
+        completedAt = try row.get("completed_at")
     }
 }
