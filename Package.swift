@@ -37,12 +37,12 @@ let package = Package(
         .target(name: "Pictor", dependencies: [
             "FastCGI", "Postgres", "Crypto", "HTTPClient", "Imaging", "Templates",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "pictor", dependencies: [
             "Pictor", "FastCGI", "Postgres", "Imaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The thumbnail benchmark (bench/thumbnails.sh).
         .executableTarget(name: "imaging-bench", dependencies: ["Imaging", "CMagickWand"], path: "bench/ThumbnailBench"),
