@@ -271,6 +271,22 @@ final class AccountsTests: XCTestCase {
         }
     }
 
+    /// Every page, errors included, is rendered one way: the layout shows who is signed in.
+    func testErrorPagesShowTheSignedInHeaderAndARequestID() throws {
+        let email = uniqueEmail()
+        let visitor = browser()
+        try visitor.signUp(email: email)
+        for path in ["/no/such/page", "/generations/not-an-id", "/", "/explore"] {
+            let page = try visitor.get(path)
+            XCTAssertTrue(page.text.contains("Signed in as <strong>\(email)</strong>"), "\(path) shows the signed-in header")
+            XCTAssertTrue(page.text.contains("50 credits"), path)
+            XCTAssertNotNil(page.header("x-request-id")?.range(of: "^[0-9a-f]{32}$", options: .regularExpression),
+                            "nginx's request id comes back on \(path)")
+        }
+        XCTAssertEqual(try visitor.get("/no/such/page").status, 404)
+        XCTAssertFalse(try browser().get("/no/such/page").text.contains("Signed in as"), "and signed out for others")
+    }
+
     func testAccountPagesCarrySecurityHeaders() throws {
         for path in ["/login", "/signup"] {
             let response = try browser().get(path)

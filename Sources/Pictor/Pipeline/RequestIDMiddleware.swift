@@ -2,8 +2,8 @@
 
 import Crypto
 
-/// nginx passes its `$request_id` as the `REQUEST_ID` param (nginx/fastcgi_params), so its
-/// access log and Pictor's error log name the same request; without nginx a fresh one is made.
+/// nginx passes its `$request_id` as the `REQUEST_ID` param (nginx/fastcgi_params); without
+/// nginx a fresh one is made. The id a user reports from the response header finds the log line.
 struct RequestIDMiddleware: Middleware {
     func handle(_ context: inout RequestContext, next: Next) throws -> Reply {
         let fromNginx = context.request.params["REQUEST_ID"] ?? ""
