@@ -9,12 +9,27 @@ struct A1111Provider: ImageProvider {
     let connectTimeout: Double
     let timeout: Double
 
+    /// The txt2img request body (the fields Pictor sets; the server defaults the rest).
+    struct Body: Encodable {
+        let prompt: String
+        let negative_prompt: String
+        let width: Int
+        let height: Int
+        let seed: Int
+        let steps: Int
+        let batch_size = 1
+        let n_iter = 1
+    }
+
+    /// The part of the answer Pictor reads: base64 images (or `data:` URLs, some forks).
+    struct Answer: Decodable {
+        let images: [String]
+    }
+
     func generate(_ request: ProviderRequest) throws -> [UInt8] {
-        let body: [String: Any] = [
-            "prompt": request.prompt, "negative_prompt": request.negativePrompt, "width": request.width,
-            "height": request.height, "seed": Int(request.seed), "steps": request.steps, "batch_size": 1, "n_iter": 1,
-        ]
-        let json = try JSONSerialization.data(withJSONObject: body)
+        let json = try JSONEncoder().encode(Body(prompt: request.prompt, negative_prompt: request.negativePrompt,
+                                                 width: request.width, height: request.height, seed: Int(request.seed),
+                                                 steps: request.steps))
         let response: HTTPResponse
         do {
             response = try HTTPClient(connectTimeout: connectTimeout, timeout: timeout)
@@ -23,8 +38,7 @@ struct A1111Provider: ImageProvider {
             throw error.isTimeout ? ProviderError.timedOut : ProviderError.failed("could not reach it")
         }
         guard response.status == 200 else { throw ProviderError.failed("it answered HTTP \(response.status)") }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let images = object["images"] as? [String], let first = images.first,
+        guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(response.body)), let first = answer.images.first,
               let bytes = Crypto.fromBase64(Self.stripDataURL(first)), !bytes.isEmpty
         else { throw ProviderError.failed("it sent no image") }
         return bytes
