@@ -4,8 +4,9 @@
 //
 // Supported: variables (escaped, `{{{raw}}}`, `{{&raw}}`), dotted names, `{{.}}`, sections and
 // inverted sections, comments, partials (`{{> name}}`, indented line by line when alone on an
-// indented line), and inheritance (`{{<parent}}` with `{{$block}}`). Refused at load: changing
-// delimiters, and partials that are missing or include themselves. No lambdas.
+// indented line), and inheritance (`{{<parent}}` with `{{$block}}`, but not the spec's
+// re-indentation of blocks). Refused at load: changing delimiters, and partials that are
+// missing or include themselves. No lambdas.
 
 import Foundation
 import Synchronization
