@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Pictor's template engine beside swift-mustache 2.1.1 on the real gallery page (same template
-# files, same 24 tiles): microseconds per page on one core for each engine and context form,
+# files, same 24 tiles): CPU microseconds per page on one core for each engine and context form,
 # with every tile rendered and with the tiles' markup from the cache. Built from
 # bench/MustacheCompare, a package of its own, so the app never depends on swift-mustache.
 #
