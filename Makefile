@@ -29,6 +29,7 @@ bench: build
 	bench/generations.sh
 	bench/thumbnails.sh
 	bench/templates.sh
+	bench/templates-compare.sh
 	bench/gallery.sh
 
 clean:

@@ -10,6 +10,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pictor", targets: ["pictor"]),
+        // For bench/MustacheCompare, which measures the engine beside swift-mustache.
+        .library(name: "Templates", targets: ["Templates"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,7 +33,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CMagickWand"]),
 
         // Mustache templates compiled once and rendered to bytes (the page hot path).
-        .target(name: "Templates", swiftSettings: crossModule),
+        .target(name: "Templates", swiftSettings: crossModule + [.swiftLanguageMode(.v6)]),
 
         // The application and its executable.
         .target(name: "Pictor", dependencies: [

@@ -11,12 +11,16 @@ enum Node: Sendable {
 
 struct Linker {
     private let templates: [String: [RawNode]]
+    private let sources: [String: String]
+    /// Partials parsed again for the indentation they are included at, by indentation and name.
+    private var indented: [[UInt8]: [String: [RawNode]]] = [:]
     /// Every name any template uses, numbered.
     private(set) var names: [String: Int32] = [:]
     private static let maximumDepth = 32
 
-    init(templates: [String: [RawNode]]) {
+    init(templates: [String: [RawNode]], sources: [String: String]) {
         self.templates = templates
+        self.sources = sources
     }
 
     mutating func link(_ name: String) throws -> [Node] {
@@ -38,8 +42,11 @@ struct Linker {
             case .section(let name, let children, let inverted):
                 let children = try link(children, in: template, overrides: overrides, depth: depth)
                 linked.append(.section(path: path(name), children: children, inverted: inverted))
-            case .partial(let name):
-                linked += try link(try source(of: name, includedFrom: template), in: name, overrides: overrides, depth: depth + 1)
+            case .partial(let name, let indentation):
+                let nodes = indentation.isEmpty
+                    ? try source(of: name, includedFrom: template)
+                    : try source(of: name, indentedBy: indentation, includedFrom: template)
+                linked += try link(nodes, in: name, overrides: overrides, depth: depth + 1)
             case .block(let name, let defaults):
                 linked += try link(overrides[name] ?? defaults, in: template, overrides: overrides, depth: depth)
             case .parent(let name, let children):
@@ -52,10 +59,22 @@ struct Linker {
     }
 
     private func source(of name: String, includedFrom template: String) throws -> [RawNode] {
-        guard let nodes = templates[name] else {
-            throw TemplateError(template: template, line: nil, message: "it includes \(name), which does not exist")
-        }
+        guard let nodes = templates[name] else { throw Self.missing(name, includedFrom: template) }
         return nodes
+    }
+
+    /// The partial with every line indented, as the spec has a standalone partial rendered.
+    private mutating func source(of name: String, indentedBy indentation: [UInt8], includedFrom template: String) throws -> [RawNode] {
+        if let nodes = indented[indentation]?[name] { return nodes }
+        guard let text = sources[name] else { throw Self.missing(name, includedFrom: template) }
+        var parser = Parser(name: name, source: text, indentation: indentation)
+        let nodes = try parser.parse()
+        indented[indentation, default: [:]][name] = nodes
+        return nodes
+    }
+
+    private static func missing(_ name: String, includedFrom template: String) -> TemplateError {
+        TemplateError(template: template, line: nil, message: "it includes \(name), which does not exist")
     }
 
     private static func blocks(in nodes: [RawNode]) -> [String: [RawNode]] {

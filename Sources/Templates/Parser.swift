@@ -7,7 +7,8 @@ indirect enum RawNode {
     case text([UInt8])
     case variable(name: String, escaped: Bool)
     case section(name: String, children: [RawNode], inverted: Bool)
-    case partial(name: String)
+    /// `{{> name}}`; `indentation` is what stood before it when alone on its line.
+    case partial(name: String, indentation: [UInt8])
     /// `{{<parent}}…{{/parent}}`: render `parent` with the blocks given inside.
     case parent(name: String, children: [RawNode])
     /// `{{$name}}default{{/name}}`: replaceable by a child template.
@@ -34,9 +35,11 @@ struct Parser {
     private static let close: [UInt8] = Array("}}".utf8)
     private static let tripleClose: [UInt8] = Array("}}}".utf8)
 
-    init(name: String, source: String) {
+    /// `indentation` goes before every line of `source`: a partial included alone on an
+    /// indented line is parsed this way, so its own standalone lines are still found.
+    init(name: String, source: String, indentation: [UInt8] = []) {
         self.name = name
-        self.source = Array(source.utf8)
+        self.source = Self.indenting(Array(source.utf8), by: indentation)
     }
 
     /// An open section, parent or block waiting for its `{{/name}}`.
@@ -59,8 +62,11 @@ struct Parser {
             }
             text += source[position..<tagStart]
             let tag = try readTag(at: tagStart)
+            var indentation: [UInt8] = []
             if tag.canStandAlone, let lineEnd = standaloneLineEnd(tagStart: tagStart, tagEnd: tag.end) {
-                text.removeLast(tagStart - lineStart(before: tagStart))
+                let start = lineStart(before: tagStart)
+                indentation = Array(source[start..<tagStart])
+                text.removeLast(tagStart - start)
                 position = lineEnd
             } else {
                 position = tag.end
@@ -69,7 +75,7 @@ struct Parser {
                 frames[frames.count - 1].children.append(.text(text))
                 text = []
             }
-            try apply(tag, at: tagStart, to: &frames)
+            try apply(tag, at: tagStart, indentation: indentation, to: &frames)
         }
         if !text.isEmpty { frames[frames.count - 1].children.append(.text(text)) }
         guard frames.count == 1, let root = frames.first else {
@@ -105,14 +111,14 @@ struct Parser {
         return Tag(sigil: nil, name: trimmed(bodyStart, end), end: end + Self.close.count)
     }
 
-    private func apply(_ tag: Tag, at start: Int, to frames: inout [Frame]) throws {
+    private func apply(_ tag: Tag, at start: Int, indentation: [UInt8], to frames: inout [Frame]) throws {
         let line = lineNumber(at: start)
         if tag.sigil != UInt8(ascii: "!"), tag.name.isEmpty { throw error(line: line, "a tag has no name") }
         switch tag.sigil.map({ Character(Unicode.Scalar($0)) }) {
         case nil: frames[frames.count - 1].children.append(.variable(name: tag.name, escaped: true))
         case "&": frames[frames.count - 1].children.append(.variable(name: tag.name, escaped: false))
         case "!": break
-        case ">": frames[frames.count - 1].children.append(.partial(name: tag.name))
+        case ">": frames[frames.count - 1].children.append(.partial(name: tag.name, indentation: indentation))
         case "#": frames.append(Frame(kind: .section(inverted: false), name: tag.name, line: line))
         case "^": frames.append(Frame(kind: .section(inverted: true), name: tag.name, line: line))
         case "<": frames.append(Frame(kind: .parent, name: tag.name, line: line))
@@ -157,6 +163,17 @@ struct Parser {
             return index + 2
         }
         return nil
+    }
+
+    /// `source` with `indentation` at the start of each line; a final newline starts no line.
+    private static func indenting(_ source: [UInt8], by indentation: [UInt8]) -> [UInt8] {
+        guard !indentation.isEmpty, !source.isEmpty else { return source }
+        var indented = indentation
+        for (index, byte) in source.enumerated() {
+            indented.append(byte)
+            if byte == UInt8(ascii: "\n"), index + 1 < source.count { indented += indentation }
+        }
+        return indented
     }
 
     private static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }

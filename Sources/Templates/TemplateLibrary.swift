@@ -3,8 +3,10 @@
 // is then a walk over byte runs and integer lookups.
 //
 // Supported: variables (escaped, `{{{raw}}}`, `{{&raw}}`), dotted names, `{{.}}`, sections and
-// inverted sections, comments, partials (`{{> name}}`), and inheritance (`{{<parent}}` with
-// `{{$block}}`). Not supported, and refused at load: changing delimiters. No lambdas.
+// inverted sections, comments, partials (`{{> name}}`, indented line by line when alone on an
+// indented line), and inheritance (`{{<parent}}` with `{{$block}}`, but not the spec's
+// re-indentation of blocks). Refused at load: changing delimiters, and partials that are
+// missing or include themselves. No lambdas.
 
 import Foundation
 import Synchronization
@@ -27,7 +29,7 @@ public struct TemplateLibrary: Sendable {
             var parser = Parser(name: name, source: source)
             parsed[name] = try parser.parse()
         }
-        var linker = Linker(templates: parsed)
+        var linker = Linker(templates: parsed, sources: sources)
         var compiled: [String: Compiled] = [:]
         for name in parsed.keys {
             let program = Program(try linker.link(name))

@@ -154,7 +154,7 @@ struct ValueConverter {
         case .fields(let fields):
             return .scope(scope(fields))
         case .list(let items):
-            guard items.contains(where: { if case .fields = $0 { return true } else { return false } }) else { return value }
+            guard items.contains(where: Self.holdsFields) else { return value }
             var known: [(name: String, number: Int32?)] = []
             return .list(items.map { item in
                 if case .fields(let fields) = item { return .scope(scope(fields, known: &known)) }
@@ -162,6 +162,15 @@ struct ValueConverter {
             })
         default:
             return value
+        }
+    }
+
+    /// Whether typed fields are left to number, directly or in lists at any depth.
+    private static func holdsFields(_ value: TemplateValue) -> Bool {
+        switch value {
+        case .fields: return true
+        case .list(let items): return items.contains(where: holdsFields)
+        default: return false
         }
     }
 

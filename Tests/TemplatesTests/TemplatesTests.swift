@@ -5,20 +5,6 @@
 import XCTest
 
 final class TemplatesTests: XCTestCase {
-    private func render(_ source: String, _ context: [String: Any], partials: [String: String] = [:]) throws -> String {
-        let library = try TemplateLibrary(sources: partials.merging(["page": source]) { $1 })
-        return String(decoding: try XCTUnwrap(library.render("page", context)), as: UTF8.self)
-    }
-
-    private func loadError(_ sources: [String: String]) -> TemplateError? {
-        do {
-            _ = try TemplateLibrary(sources: sources)
-            return nil
-        } catch {
-            return error as? TemplateError
-        }
-    }
-
     func testVariablesAreHTMLEscapedUnlessTriple() throws {
         let context: [String: Any] = ["v": #"<a href="x">Tom & 'Jerry'</a> é ✓"#]
         XCTAssertEqual(try render("{{v}}", context), "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt; é ✓")
