@@ -23,6 +23,9 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
+        // Hex and base64, pure Swift, shared by the wrappers and the app.
+        .target(name: "Codecs", swiftSettings: crossModule + [.swiftLanguageMode(.v6)]),
+
         // Thin Swift wrappers, one per C library.
         .target(name: "FastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")], swiftSettings: crossModule),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: crossModule),
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CMagickWand"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
