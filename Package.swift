@@ -29,7 +29,7 @@ let package = Package(
         // Thin Swift wrappers, one per C library.
         .target(name: "FastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")], swiftSettings: crossModule),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: crossModule),
-        .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: crossModule),
+        .target(name: "Crypto", dependencies: ["COpenSSL", "Codecs"], swiftSettings: crossModule),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Imaging", dependencies: ["CMagickWand"]),
 
@@ -38,7 +38,7 @@ let package = Package(
 
         // The application and its executable.
         .target(name: "Pictor", dependencies: [
-            "FastCGI", "Postgres", "Crypto", "HTTPClient", "Imaging", "Templates",
+            "FastCGI", "Postgres", "Crypto", "Codecs", "HTTPClient", "Imaging", "Templates",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "pictor", dependencies: [
@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Postgres", "HTTPClient", "Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Codecs"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CMagickWand"]),
