@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Codecs", swiftSettings: crossModule + [.swiftLanguageMode(.v6)]),
 
         // Thin Swift wrappers, one per C library.
-        .target(name: "FastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")], swiftSettings: crossModule),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", "Codecs", .product(name: "Logging", package: "swift-log")], swiftSettings: crossModule),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: crossModule),
         .target(name: "Crypto", dependencies: ["COpenSSL", "Codecs"], swiftSettings: crossModule),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
