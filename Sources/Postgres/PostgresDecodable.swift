@@ -130,7 +130,14 @@ extension UUID: PostgresDecodable {
 
 extension Array: PostgresDecodable where Element == UInt8 {
     public init(postgresText: String) throws {
-        self = try PostgresBytea.decode(postgresText)
+        var text = postgresText
+        self = try text.withUTF8 { try Self(postgresBytes: $0) }
+    }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let value = PostgresBytea.decode(bytes) else {
+            throw decodingError(String(decoding: bytes, as: UTF8.self), as: "bytea")
+        }
+        self = value
     }
 }
 

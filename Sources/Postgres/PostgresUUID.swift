@@ -1,13 +1,12 @@
 // The canonical text form of UUIDs, formatted and parsed by hand on the row-decoding hot path.
 
+import Codecs
 import Foundation
 
 /// The canonical 8-4-4-4-12 hex form, by hand: Foundation's `uuidString` and
 /// `UUID(uuidString:)` go through snprintf and sscanf, which showed in gallery profiles
 /// (every row has an id, and every tile prints it several times).
 enum PostgresUUID {
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
     static func format(_ uuid: UUID) -> String {
         withUnsafeBytes(of: uuid.uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { out in
@@ -17,8 +16,8 @@ enum PostgresUUID {
                         out[position] = UInt8(ascii: "-")
                         position += 1
                     }
-                    out[position] = digits[Int(byte >> 4)]
-                    out[position + 1] = digits[Int(byte & 0x0f)]
+                    out[position] = Hex.digit(byte >> 4)
+                    out[position + 1] = Hex.digit(byte & 0x0f)
                     position += 2
                 }
                 return position
@@ -37,7 +36,7 @@ enum PostgresUUID {
                     guard utf8[position] == UInt8(ascii: "-") else { return false }
                     position += 1
                 }
-                guard let high = hexNibble(utf8[position]), let low = hexNibble(utf8[position + 1]) else { return false }
+                guard let high = Hex.nibble(utf8[position]), let low = Hex.nibble(utf8[position + 1]) else { return false }
                 bytes[index] = high << 4 | low
                 position += 2
             }
@@ -47,12 +46,3 @@ enum PostgresUUID {
     }
 }
 
-/// The value of one hex digit (either case), for UUIDs and bytea.
-func hexNibble(_ character: UInt8) -> UInt8? {
-    switch character {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return character - UInt8(ascii: "A") + 10
-    default: return nil
-    }
-}
