@@ -28,8 +28,8 @@ let package = Package(
 
         // Thin Swift wrappers, one per C library.
         .target(name: "FastCGI", dependencies: ["CFastCGI", "Codecs", .product(name: "Logging", package: "swift-log")], swiftSettings: crossModule),
-        .target(name: "Postgres", dependencies: ["CLibPQ", "Codecs"], swiftSettings: crossModule),
-        .target(name: "Crypto", dependencies: ["COpenSSL", "Codecs"], swiftSettings: crossModule),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Codecs"], swiftSettings: crossModule + [.swiftLanguageMode(.v6)]),
+        .target(name: "Crypto", dependencies: ["COpenSSL", "Codecs"], swiftSettings: crossModule + [.swiftLanguageMode(.v6)]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Imaging", dependencies: ["CMagickWand"]),
 

@@ -1,6 +1,6 @@
 // Randomness from OpenSSL's CSPRNG, and the random tokens built from it.
-import Codecs
-import COpenSSL
+internal import Codecs
+internal import COpenSSL
 
 extension Crypto {
     /// `count` bytes from OpenSSL's CSPRNG (`RAND_bytes`).

@@ -1,6 +1,5 @@
 // Password storage with scrypt in a self-describing string, so parameters can be raised later.
-import Codecs
-import COpenSSL
+internal import Codecs
 
 /// Hashes and verifies passwords with scrypt.
 ///

@@ -1,10 +1,10 @@
 // Opening a session with the settings this module relies on, and replacing one the server closed.
 
-import CLibPQ
+internal import CLibPQ
 #if canImport(Glibc)
-import Glibc
+internal import Glibc
 #elseif canImport(Darwin)
-import Darwin
+internal import Darwin
 #endif
 
 extension Connection {

@@ -1,10 +1,10 @@
 // Several statements in one round trip, through libpq's pipeline mode.
 
-import CLibPQ
+internal import CLibPQ
 #if canImport(Glibc)
-import Glibc
+internal import Glibc
 #elseif canImport(Darwin)
-import Darwin
+internal import Darwin
 #endif
 
 extension Connection {

@@ -1,6 +1,6 @@
 // Running statements: prepared and cached per session, planned each time, or as plain SQL text.
 
-import CLibPQ
+internal import CLibPQ
 
 extension Connection {
     /// Runs one SQL statement with `$1`, `$2`, … bound to `params` (`nil` binds SQL `NULL`) and

@@ -1,6 +1,6 @@
 // Turning libpq results into `Rows` or `PostgresError`, and leaving modes this client does not support.
 
-import CLibPQ
+internal import CLibPQ
 
 extension Connection {
     /// Returns a successful result or throws (and frees) a failed one.

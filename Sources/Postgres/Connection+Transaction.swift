@@ -1,6 +1,6 @@
 // Transactions and the savepoints nested ones become, never committing a body whose statement failed.
 
-import CLibPQ
+internal import CLibPQ
 
 extension Connection {
     /// Runs `body` inside BEGIN … COMMIT and returns its value.

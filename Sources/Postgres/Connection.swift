@@ -1,7 +1,7 @@
 // One libpq session: parameterised queries over cached prepared statements, transactions, and
 // reconnecting by itself when the server went away while the connection sat idle.
 
-import CLibPQ
+internal import CLibPQ
 
 /// A connection to PostgreSQL.
 ///

@@ -1,6 +1,6 @@
 // bytea's text forms: hex (`\x0aff`), and the older escape format a server may be set to print.
 
-import Codecs
+internal import Codecs
 
 enum PostgresBytea {
     static func hex(_ bytes: [UInt8]) -> String {

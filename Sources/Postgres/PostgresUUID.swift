@@ -1,6 +1,6 @@
 // The canonical text form of UUIDs, formatted and parsed by hand on the row-decoding hot path.
 
-import Codecs
+internal import Codecs
 import Foundation
 
 /// The canonical 8-4-4-4-12 hex form, by hand: Foundation's `uuidString` and
