@@ -13,12 +13,12 @@ extension Connection {
     static func open(_ conninfo: String) throws -> OpaquePointer {
         var parseError: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(conninfo, &parseError) else {
-            var message = "invalid connection string"
-            if let parseError = parseError {
-                message += ": " + String(cString: parseError).trimmingTrailingWhitespace()
-                PQfreemem(parseError)
-            }
-            throw PostgresError(kind: .connection, message: message)
+            var reason = parseError.map { String(cString: $0).trimmingTrailingWhitespace() } ?? ""
+            if let parseError { PQfreemem(parseError) }
+            // libpq quotes the part it could not parse, which may be a password; only an
+            // unknown keyword is safe to repeat in a log.
+            if !reason.hasPrefix("invalid connection option") { reason = "check its syntax and quoting" }
+            throw PostgresError(kind: .connection, message: "invalid connection string: \(reason)")
         }
         defer { PQconninfoFree(options) }
 
@@ -57,7 +57,7 @@ extension Connection {
             throw PostgresError(kind: .connection, message: "out of memory allocating a connection")
         }
         guard PQstatus(conn) == CONNECTION_OK else {
-            let message = errorMessage(conn)
+            let message = connectionFailure(conn)
             PQfinish(conn)
             throw PostgresError(kind: .connection, message: message)
         }
@@ -114,7 +114,16 @@ extension Connection {
         statements.removeAll()
         PQreset(conn)
         guard PQstatus(conn) == CONNECTION_OK else {
-            throw PostgresError(kind: .connectionLost, message: "cannot reconnect: \(Connection.errorMessage(conn))")
+            throw PostgresError(kind: .connectionLost, message: "cannot reconnect: \(Connection.connectionFailure(conn))")
         }
+    }
+
+    /// libpq's account of a failed attempt to connect, on one line for the logs (it spreads it
+    /// over several, one per address tried plus hints). It names hosts, users and databases,
+    /// which an operator needs, and never data.
+    private static func connectionFailure(_ conn: OpaquePointer) -> String {
+        errorMessage(conn).split(whereSeparator: \.isNewline)
+            .map { $0.drop(while: \.isWhitespace) }
+            .joined(separator: " ")
     }
 }

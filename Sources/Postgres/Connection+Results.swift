@@ -31,21 +31,29 @@ extension Connection {
             guard let result = result, let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
             return String(cString: value)
         }
-        let lost = PQstatus(conn) != CONNECTION_OK
-        var message = field("M") ?? ""
-        if message.isEmpty, let result = result, let text = PQresultErrorMessage(result) {
-            message = String(cString: text).trimmingTrailingWhitespace()
+        let kind: PostgresError.Kind = PQstatus(conn) == CONNECTION_OK ? .query : .connectionLost
+        if let state = field("C") {
+            // The server's message and DETAIL can quote row and parameter values, so the error
+            // describes itself by SQLSTATE and schema objects and keeps the server's text apart.
+            return PostgresError(kind: kind, sqlState: state, message: PostgresError.condition(state),
+                                 constraint: field("n"), schema: field("s"), table: field("t"),
+                                 column: field("c"), dataType: field("d"), position: field("P").flatMap { Int($0) },
+                                 serverMessage: field("M"), serverDetail: field("D"))
         }
-        if message.isEmpty {
-            message = errorMessage(conn)
+        // No SQLSTATE: the words are libpq's own, about the session rather than any data.
+        var text = result.flatMap { PQresultErrorMessage($0) }.map { String(cString: $0).trimmingTrailingWhitespace() } ?? ""
+        if text.isEmpty {
+            text = errorMessage(conn)
         }
-        if lost, let firstLine = message.split(separator: "\n").first {
-            // libpq follows "server closed the connection unexpectedly" with two lines of
-            // speculation about why; the first line is the fact.
-            message = String(firstLine)
+        // libpq follows "server closed the connection unexpectedly" with two lines of
+        // speculation about why; the first line is the fact.
+        var message = text.split(separator: "\n").first.map(String.init) ?? text
+        if message.hasPrefix("ERROR:") {
+            // A server error left in the connection's message by an earlier statement; its text
+            // may hold values, and it is not what went wrong here.
+            message = "no result from the server"
         }
-        return PostgresError(kind: lost ? .connectionLost : .query, sqlState: field("C"), message: message,
-                             detail: field("D"), constraint: field("n"))
+        return PostgresError(kind: kind, message: message)
     }
 
     /// Leaves COPY mode so the session stays usable after someone ran COPY through `query`.
