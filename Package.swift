@@ -25,10 +25,13 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
+        // Hex and base64, pure Swift, shared by the wrappers and the app.
+        .target(name: "Codecs", swiftSettings: crossModule + [.swiftLanguageMode(.v6)]),
+
         // Thin Swift wrappers, one per C library.
-        .target(name: "FastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")], swiftSettings: crossModule),
-        .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: crossModule),
-        .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: crossModule),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", "Codecs", .product(name: "Logging", package: "swift-log")], swiftSettings: crossModule),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Codecs"], swiftSettings: crossModule + [.swiftLanguageMode(.v6)]),
+        .target(name: "Crypto", dependencies: ["COpenSSL", "Codecs"], swiftSettings: crossModule + [.swiftLanguageMode(.v6)]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Imaging", dependencies: ["CMagickWand"]),
 
@@ -37,7 +40,7 @@ let package = Package(
 
         // The application and its executable.
         .target(name: "Pictor", dependencies: [
-            "FastCGI", "Postgres", "Crypto", "HTTPClient", "Imaging", "Templates",
+            "FastCGI", "Postgres", "Crypto", "Codecs", "HTTPClient", "Imaging", "Templates",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "pictor", dependencies: [
@@ -55,7 +58,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Postgres", "HTTPClient", "Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Codecs"]),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CMagickWand"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),

@@ -1,5 +1,5 @@
 // Constant-time comparison for secrets (token digests, MACs, derived keys).
-import COpenSSL
+internal import COpenSSL
 
 extension Crypto {
     /// Compares two byte strings in time that depends only on their lengths.

@@ -1,5 +1,5 @@
 // SHA-256 and HMAC-SHA256 through OpenSSL's one-shot EVP/HMAC APIs.
-import COpenSSL
+internal import COpenSSL
 
 extension Crypto {
     /// SHA-256 digest of `data` (32 bytes).

@@ -1,5 +1,6 @@
 // Randomness from OpenSSL's CSPRNG, and the random tokens built from it.
-import COpenSSL
+internal import Codecs
+internal import COpenSSL
 
 extension Crypto {
     /// `count` bytes from OpenSSL's CSPRNG (`RAND_bytes`).
@@ -18,6 +19,6 @@ extension Crypto {
     /// A random secret of `bytes` random bytes, base64url-encoded without padding
     /// (43 characters for the default 32 bytes). Used for session tokens and API key secrets.
     public static func randomToken(bytes: Int = 32) -> String {
-        base64URL(randomBytes(bytes))
+        Base64URL.encode(randomBytes(bytes))
     }
 }

@@ -1,5 +1,5 @@
 // Raw scrypt key derivation (RFC 7914) through OpenSSL's EVP_PBE_scrypt.
-import COpenSSL
+internal import COpenSSL
 
 extension Crypto {
     /// Derives `length` bytes with scrypt, or `nil` when OpenSSL rejects the

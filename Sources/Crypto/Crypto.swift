@@ -1,5 +1,4 @@
 // Namespace for Pictor's OpenSSL-backed primitives: digests, HMAC, randomness, constant-time compare.
-import COpenSSL
 
 /// Cryptographic helpers backed by OpenSSL's libcrypto.
 ///

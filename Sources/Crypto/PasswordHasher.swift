@@ -1,5 +1,5 @@
 // Password storage with scrypt in a self-describing string, so parameters can be raised later.
-import COpenSSL
+internal import Codecs
 
 /// Hashes and verifies passwords with scrypt.
 ///
@@ -41,7 +41,7 @@ public struct PasswordHasher: Sendable {
                                       n: n, r: r, p: p, length: Self.keyLength) else {
             fatalError("EVP_PBE_scrypt failed for N=\(n) r=\(r) p=\(p)")
         }
-        return "scrypt$\(n)$\(r)$\(p)$\(Crypto.base64(salt))$\(Crypto.base64(key))"
+        return "scrypt$\(n)$\(r)$\(p)$\(Base64.encode(salt))$\(Base64.encode(key))"
     }
 
     /// Whether `password` matches `stored`, using the parameters recorded in `stored`.
@@ -73,8 +73,8 @@ public struct PasswordHasher: Sendable {
                   let n = Self.number(parts[1]), let r = Self.number(parts[2]), let p = Self.number(parts[3]),
                   n > 1, n & (n - 1) == 0, n <= PasswordHasher.maxN,
                   (1...PasswordHasher.maxR).contains(r), (1...PasswordHasher.maxP).contains(p),
-                  let salt = Crypto.fromBase64(String(parts[4])), !salt.isEmpty,
-                  let key = Crypto.fromBase64(String(parts[5])), (16...64).contains(key.count)
+                  let salt = Base64.decode(String(parts[4])), !salt.isEmpty,
+                  let key = Base64.decode(String(parts[5])), (16...64).contains(key.count)
             else { return nil }
             (self.n, self.r, self.p, self.salt, self.key) = (n, r, p, salt, key)
         }

@@ -1,5 +1,7 @@
 // Strict decoding of application/x-www-form-urlencoded data (bodies and query strings).
 
+import Codecs
+
 /// Why form data was refused.
 public enum FormError: Error, Equatable, CustomStringConvertible {
     case malformedPercentEncoding
@@ -50,7 +52,7 @@ public struct FormData: Sendable, Equatable {
                 decoded.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%") {
                 guard index + 2 < bytes.endIndex,
-                      let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+                      let high = Hex.nibble(bytes[index + 1]), let low = Hex.nibble(bytes[index + 2])
                 else { throw FormError.malformedPercentEncoding }
                 decoded.append(high << 4 | low)
                 index += 2
@@ -61,15 +63,6 @@ public struct FormData: Sendable, Equatable {
         }
         guard let string = String(validating: decoded, as: UTF8.self) else { throw FormError.invalidUTF8 }
         return string
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 
     public static func == (lhs: FormData, rhs: FormData) -> Bool {

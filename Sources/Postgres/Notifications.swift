@@ -1,8 +1,8 @@
 // LISTEN/NOTIFY: lets an idle job worker sleep until a job is queued instead of polling.
 
-import CLibPQ
+internal import CLibPQ
 #if canImport(Glibc)
-import Glibc
+internal import Glibc
 #endif
 
 extension Connection {

@@ -1,9 +1,14 @@
-// The one error type the Postgres module throws, with the server's SQLSTATE when there is one.
+// The one error type the Postgres module throws; what it prints is safe to log.
 
 /// An error from connecting to PostgreSQL, running a statement, or decoding a result.
 ///
 /// Callers usually branch on the conveniences (`isUniqueViolation`, `isConnectionFailure`, …)
 /// or on `constraint`, which names the constraint a write broke (e.g. `users_email_key`).
+///
+/// `description` (what `"\(error)"` and loggers print) holds the SQLSTATE, the condition it
+/// names and the schema objects involved, never text that can quote a row or a parameter: the
+/// server's message and DETAIL do (`Key (email)=(a@b.c) already exists`), so they are kept
+/// apart in `serverMessage` and `serverDetail`, for tests and debuggers only.
 public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// Broad category of the failure.
     public enum Kind: Sendable, Equatable {
@@ -22,20 +27,37 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public let kind: Kind
     /// The five-character SQLSTATE code from the server (e.g. `23505`), if the server sent one.
     public let sqlState: String?
-    /// The primary, human-readable message.
+    /// What went wrong, in words safe to log. For a server error, the condition its SQLSTATE
+    /// names (`unique violation`); otherwise this module's or libpq's own words, which name
+    /// columns, types, hosts and databases but hold no values.
     public let message: String
-    /// The server's DETAIL line, if any (e.g. which key value was duplicated).
-    public let detail: String?
     /// The name of the violated constraint, if the error is a constraint violation.
     public let constraint: String?
+    /// The schema, table, column and data type the server said the error is about, if it did.
+    public let schema: String?, table: String?, column: String?, dataType: String?
+    /// Where in the statement text (1-based, in characters) the server found the error.
+    public let position: Int?
+    /// The server's own message. It can quote values (`invalid input syntax for type uuid:
+    /// "garbage"`), so `description` leaves it out: never log it.
+    public let serverMessage: String?
+    /// The server's DETAIL line, e.g. which key value was duplicated. Never log it either.
+    public let serverDetail: String?
 
     /// Creates an error; the module builds these itself, tests and fakes may too.
-    public init(kind: Kind, sqlState: String? = nil, message: String, detail: String? = nil, constraint: String? = nil) {
+    public init(kind: Kind, sqlState: String? = nil, message: String, constraint: String? = nil,
+                schema: String? = nil, table: String? = nil, column: String? = nil, dataType: String? = nil,
+                position: Int? = nil, serverMessage: String? = nil, serverDetail: String? = nil) {
         self.kind = kind
         self.sqlState = sqlState
         self.message = message
-        self.detail = detail
         self.constraint = constraint
+        self.schema = schema
+        self.table = table
+        self.column = column
+        self.dataType = dataType
+        self.position = position
+        self.serverMessage = serverMessage
+        self.serverDetail = serverDetail
     }
 
     /// A UNIQUE or PRIMARY KEY constraint was violated (SQLSTATE 23505).
@@ -57,6 +79,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         return state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03"
     }
 
+    /// `PostgreSQL error 23505: unique violation [constraint users_email_key, table public.users]`.
     public var description: String {
         var text: String
         switch kind {
@@ -67,8 +90,24 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         }
         if let state = sqlState { text += " \(state)" }
         text += ": \(message)"
-        if let detail = detail { text += " (\(detail))" }
-        if let constraint = constraint { text += " [constraint \(constraint)]" }
+        var objects: [String] = []
+        if let constraint { objects.append("constraint \(constraint)") }
+        if let table { objects.append("table " + (schema.map { "\($0).\(table)" } ?? table)) }
+        if let column { objects.append("column \(column)") }
+        if let dataType { objects.append("type \(dataType)") }
+        if let position { objects.append("at character \(position)") }
+        if !objects.isEmpty { text += " [\(objects.joined(separator: ", "))]" }
         return text
+    }
+}
+
+/// `dump(error)` and other reflection show the same safe fields as `description`.
+extension PostgresError: CustomReflectable {
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "kind": kind, "sqlState": sqlState as Any, "message": message, "constraint": constraint as Any,
+            "schema": schema as Any, "table": table as Any, "column": column as Any,
+            "dataType": dataType as Any, "position": position as Any,
+        ], displayStyle: .struct)
     }
 }

@@ -1,6 +1,6 @@
 // Read access to a statement's result: a collection of rows whose columns decode to Swift types.
 
-import CLibPQ
+internal import CLibPQ
 
 /// Owns a libpq result and frees it when the last `Rows` or `Row` referring to it goes away.
 final class ResultStorage {

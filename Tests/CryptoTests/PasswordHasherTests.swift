@@ -1,5 +1,6 @@
 // Tests for scrypt password hashing: RFC 7914 vectors, round trips, stored parameters, malformed input.
 import XCTest
+import Codecs
 @testable import Crypto
 
 final class PasswordHasherTests: XCTestCase {
@@ -9,14 +10,14 @@ final class PasswordHasherTests: XCTestCase {
     func testScryptMatchesRFC7914PasswordNaClVector() {
         let key = Crypto.scrypt(password: Array("password".utf8), salt: Array("NaCl".utf8),
                                 n: 1024, r: 8, p: 16, length: 64)
-        XCTAssertEqual(key.map(Crypto.hex),
+        XCTAssertEqual(key.map(Hex.encode),
                        "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
                        + "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640")
     }
 
     func testScryptMatchesRFC7914EmptyInputsVector() {
         let key = Crypto.scrypt(password: [], salt: [], n: 16, r: 1, p: 1, length: 64)
-        XCTAssertEqual(key.map(Crypto.hex),
+        XCTAssertEqual(key.map(Hex.encode),
                        "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442"
                        + "fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906")
     }
@@ -30,8 +31,8 @@ final class PasswordHasherTests: XCTestCase {
         let parts = stored.split(separator: "$", omittingEmptySubsequences: false).map(String.init)
         XCTAssertEqual(parts.count, 6)
         XCTAssertEqual(Array(parts[0...3]), ["scrypt", "1024", "8", "1"])
-        XCTAssertEqual(Crypto.fromBase64(parts[4])?.count, 16)
-        XCTAssertEqual(Crypto.fromBase64(parts[5])?.count, 32)
+        XCTAssertEqual(Base64.decode(parts[4])?.count, 16)
+        XCTAssertEqual(Base64.decode(parts[5])?.count, 32)
     }
 
     func testVerifyAcceptsTheHashedPassword() {
@@ -76,8 +77,8 @@ final class PasswordHasherTests: XCTestCase {
 
     func testVerifyMatchesAHashBuiltFromTheRFCVector() {
         // Builds the stored string by hand, so the format is checked independently of hash().
-        let key = Crypto.fromHex("fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162")!
-        let stored = "scrypt$1024$8$16$\(Crypto.base64(Array("NaCl".utf8)))$\(Crypto.base64(key))"
+        let key = Hex.decode("fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162")!
+        let stored = "scrypt$1024$8$16$\(Base64.encode(Array("NaCl".utf8)))$\(Base64.encode(key))"
         XCTAssertTrue(fast.verify("password", against: stored))
         XCTAssertFalse(fast.verify("Password", against: stored))
     }

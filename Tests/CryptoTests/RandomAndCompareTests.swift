@@ -1,5 +1,6 @@
 // Tests for the CSPRNG helpers and the constant-time comparison.
 import XCTest
+import Codecs
 import Crypto
 
 final class RandomAndCompareTests: XCTestCase {
@@ -20,8 +21,8 @@ final class RandomAndCompareTests: XCTestCase {
                 || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
                 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
-        XCTAssertEqual(Crypto.fromBase64URL(token)?.count, 32)
-        XCTAssertEqual(Crypto.fromBase64URL(Crypto.randomToken(bytes: 16))?.count, 16)
+        XCTAssertEqual(Base64URL.decode(token)?.count, 32)
+        XCTAssertEqual(Base64URL.decode(Crypto.randomToken(bytes: 16))?.count, 16)
         XCTAssertNotEqual(Crypto.randomToken(), Crypto.randomToken())
     }
 

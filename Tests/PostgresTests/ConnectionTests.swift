@@ -269,7 +269,7 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(unique?.isUniqueViolation, true)
         XCTAssertEqual(unique?.isCheckViolation, false)
         XCTAssertEqual(unique?.isConnectionFailure, false)
-        XCTAssertEqual(unique?.detail, "Key (id)=(1) already exists.")
+        XCTAssertEqual(unique?.serverDetail, "Key (id)=(1) already exists.")
 
         let check = assertPostgresError(try db.query("INSERT INTO child VALUES ($1, 1, $2)", [2, -5]))
         XCTAssertEqual(check?.isCheckViolation, true)

@@ -112,14 +112,25 @@ final class EncodingTests: XCTestCase {
         XCTAssertThrowsError(try fromBytes("yes", as: Bool.self))
     }
 
-    func testErrorDescriptionNamesStateAndConstraint() {
-        let error = PostgresError(kind: .query, sqlState: "23505", message: "duplicate key value violates unique constraint \"users_email_key\"",
-                                  detail: "Key (email)=(a@b.c) already exists.", constraint: "users_email_key")
+    func testErrorDescriptionNamesStateAndConstraintButNotTheServersText() {
+        let error = PostgresError(kind: .query, sqlState: "23505", message: "unique violation", constraint: "users_email_key",
+                                  schema: "public", table: "users",
+                                  serverMessage: "duplicate key value violates unique constraint \"users_email_key\"",
+                                  serverDetail: "Key (email)=(a@b.c) already exists.")
         XCTAssertTrue(error.isUniqueViolation)
         XCTAssertFalse(error.isCheckViolation)
         XCTAssertFalse(error.isConnectionFailure)
-        XCTAssertEqual(error.description, "PostgreSQL error 23505: duplicate key value violates unique constraint \"users_email_key\" (Key (email)=(a@b.c) already exists.) [constraint users_email_key]")
+        XCTAssertEqual(error.description, "PostgreSQL error 23505: unique violation [constraint users_email_key, table public.users]")
         XCTAssertTrue(PostgresError(kind: .query, sqlState: "57P01", message: "terminating").isConnectionFailure)
         XCTAssertFalse(PostgresError(kind: .query, sqlState: "08P01", message: "bind message supplies 1 parameters").isConnectionFailure)
+    }
+
+    func testDecodingErrorsGiveTheLengthNotTheValue() {
+        XCTAssertThrowsError(try UUID(postgresText: "not-a-uuid")) { error in
+            XCTAssertEqual((error as? PostgresError)?.message, "cannot decode a 10-byte value as UUID")
+        }
+        XCTAssertThrowsError(try fromBytes("12a", as: Int64.self)) { error in
+            XCTAssertEqual((error as? PostgresError)?.message, "cannot decode a 3-byte value as Int64")
+        }
     }
 }

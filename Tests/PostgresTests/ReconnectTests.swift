@@ -2,6 +2,7 @@
 
 import Foundation
 import Postgres
+import Synchronization
 import TestSupport
 import XCTest
 
@@ -24,19 +25,10 @@ final class ReconnectTests: XCTestCase {
         try connection.query("SELECT pg_backend_pid() AS pid")[0].get("pid")
     }
 
-    /// Ends the session `pid` from another connection (returned, to close) as soon as it is
-    /// inside pg_sleep, i.e. in the middle of a statement.
-    private func terminateOnceSleeping(_ pid: Int) throws -> Connection {
-        let killer = try Connection(PostgresServer.shared.conninfo(database: database))
-        Thread {
-            for _ in 0..<100 {
-                let waiting = try? killer.query("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep'", [pid])
-                if (try? waiting?[0].get("n", as: Int.self)) == 1 { break }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            _ = try? killer.query("SELECT pg_terminate_backend($1)", [pid])
-        }.start()
-        return killer
+    /// Ends the session `pid` from another connection as soon as it is inside pg_sleep, i.e. in
+    /// the middle of a statement.
+    private func terminateOnceSleeping(_ pid: Int) -> Terminator {
+        Terminator(pid: pid, conninfo: PostgresServer.shared.conninfo(database: database))
     }
 
     func testIdleConnectionReconnectsBeforeTheFirstStatementAfterARestart() throws {
@@ -107,12 +99,12 @@ final class ReconnectTests: XCTestCase {
 
     func testStatementCutOffMidFlightThrowsConnectionLostAndIsNotRetried() throws {
         let pid = try backendPID(db)
-        let killer = try terminateOnceSleeping(pid)
-        defer { killer.close() }
+        let terminator = terminateOnceSleeping(pid)
 
         let started = Date()
         let error = assertPostgresError(try db.query(
             "WITH i AS (INSERT INTO hits VALUES (1) RETURNING n) SELECT pg_sleep(20), n FROM i"))
+        XCTAssertTrue(terminator.endedItMidStatement(), "the backend was never seen inside pg_sleep")
         XCTAssertEqual(error?.kind, .connectionLost)
         // libpq reads the server's FATAL (57P01) and then EOF, and reports the closed socket,
         // without a SQLSTATE; `isConnectionFailure` is the test callers should use.
@@ -128,18 +120,46 @@ final class ReconnectTests: XCTestCase {
 
     func testPipelineCutOffMidFlightThrowsConnectionLostAndTheNextCallReconnects() throws {
         let pid = try backendPID(db)
-        let killer = try terminateOnceSleeping(pid)
-        defer { killer.close() }
+        let terminator = terminateOnceSleeping(pid)
 
         let error = assertPostgresError(try db.pipeline([
             Statement("INSERT INTO hits VALUES (1)"),
             Statement("SELECT pg_sleep(20)"),
             Statement("SELECT 1 AS one"),
         ]))
+        XCTAssertTrue(terminator.endedItMidStatement(), "the backend was never seen inside pg_sleep")
         XCTAssertEqual(error?.kind, .connectionLost)
         XCTAssertEqual(error?.isConnectionFailure, true)
         XCTAssertEqual(try db.query("SELECT count(*) AS n FROM hits")[0].get("n", as: Int.self), 0)
         XCTAssertEqual(try db.pipeline([Statement("SELECT 2 AS two")])[0][0].get("two", as: Int.self), 2)
         XCTAssertNotEqual(try backendPID(db), pid)
+    }
+}
+
+/// Ends one backend from a connection and thread of its own, once that backend is seen waiting
+/// inside pg_sleep (or the deadline passes, so a test never hangs on a statement that never started).
+private final class Terminator: Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    private let sawItSleeping = Mutex(false)
+
+    init(pid: Int, conninfo: String, timeout: Double = 10) {
+        Thread { [self] in
+            defer { finished.signal() }
+            guard let killer = try? Connection(conninfo) else { return }
+            defer { killer.close() }
+            let sleeping = (try? waitUntil(timeout: timeout) {
+                let rows = try killer.query(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep'", [pid])
+                return try rows[0].get("n", as: Int.self) == 1
+            }) ?? false
+            sawItSleeping.withLock { $0 = sleeping }
+            _ = try? killer.query("SELECT pg_terminate_backend($1)", [pid])
+        }.start()
+    }
+
+    /// Waits for the thread to finish; true if it ended the backend while it was mid-statement.
+    func endedItMidStatement() -> Bool {
+        guard finished.wait(timeout: .now() + 30) == .success else { return false }
+        return sawItSleeping.withLock { $0 }
     }
 }

@@ -121,7 +121,7 @@ final class SchemaTests: XCTestCase {
         let user = try createUser(credits: 50)
         let error = assertPostgresError(try db.query("UPDATE transactions SET amount = 5000 WHERE user_id = $1", [user]))
         XCTAssertEqual(error?.sqlState, "23000")
-        XCTAssertTrue(error?.message.contains("append-only") ?? false)
+        XCTAssertTrue(error?.serverMessage?.contains("append-only") ?? false)
         XCTAssertEqual(try credits(user), 50)
         XCTAssertEqual(try ledgerSum(user), 50)
     }

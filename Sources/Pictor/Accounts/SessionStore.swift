@@ -1,5 +1,6 @@
 // Login sessions: a random token in a cookie, only its SHA-256 in the database, 30 days sliding.
 
+import Codecs
 import Crypto
 import Foundation
 import Postgres
@@ -50,7 +51,7 @@ struct SessionStore {
 
     /// What a cookie token is stored as, or nil if it cannot be one of ours.
     static func hash(token: String) -> [UInt8]? {
-        guard let raw = Crypto.fromBase64URL(token), raw.count == 32 else { return nil }
+        guard let raw = Base64URL.decode(token), raw.count == 32 else { return nil }
         return Crypto.sha256(token)
     }
 

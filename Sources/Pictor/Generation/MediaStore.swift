@@ -1,6 +1,7 @@
 // Where image files live: public ones where nginx serves them at /media/, private ones where
 // nginx serves them only through X-Accel-Redirect after Pictor checked the owner.
 
+import Codecs
 import Crypto
 import Foundation
 
@@ -15,7 +16,7 @@ public struct MediaStore: Sendable {
 
     /// A fresh key such as `3f/3f9c…e1`; the caller adds a suffix and extension.
     static func newKey() -> String {
-        let name = Crypto.hex(Crypto.randomBytes(16))
+        let name = Hex.encode(Crypto.randomBytes(16))
         return String(name.prefix(2)) + "/" + name
     }
 
@@ -32,7 +33,7 @@ public struct MediaStore: Sendable {
         let final = path(for: key, isPublic: isPublic)
         let directory = (final as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let temporary = directory + "/.tmp-" + Crypto.hex(Crypto.randomBytes(8))
+        let temporary = directory + "/.tmp-" + Hex.encode(Crypto.randomBytes(8))
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw MediaError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
         var written = 0

@@ -1,6 +1,6 @@
 // The `a1111` provider: AUTOMATIC1111 / SD.Next / Forge `POST /sdapi/v1/txt2img` on a self-hosted GPU.
 
-import Crypto
+import Codecs
 import Foundation
 import HTTPClient
 
@@ -39,7 +39,7 @@ struct A1111Provider: ImageProvider {
         }
         guard response.status == 200 else { throw ProviderError.failed("it answered HTTP \(response.status)") }
         guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(response.body)), let first = answer.images.first,
-              let bytes = Crypto.fromBase64(Self.stripDataURL(first)), !bytes.isEmpty
+              let bytes = Base64.decode(Self.stripDataURL(first)), !bytes.isEmpty
         else { throw ProviderError.failed("it sent no image") }
         return bytes
     }

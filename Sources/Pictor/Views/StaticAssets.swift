@@ -1,6 +1,7 @@
 // Versioned URLs for files in public/: nginx caches /static/ for a year, so each link carries
 // a hash of the file's content and changes exactly when the file does.
 
+import Codecs
 import Crypto
 import Foundation
 
@@ -23,6 +24,6 @@ struct StaticAssets: Sendable {
     /// `/static/name?v=<first 12 hex digits of SHA-256>`; without the file, the plain URL.
     static func versionedURL(_ name: String, in directory: String) -> String {
         guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return "/static/" + name }
-        return "/static/\(name)?v=" + Crypto.hex(Crypto.sha256(Array(data))).prefix(12)
+        return "/static/\(name)?v=" + Hex.encode(Crypto.sha256(Array(data))).prefix(12)
     }
 }
