@@ -1,5 +1,6 @@
 // First step: every request gets an id, sent back as X-Request-ID and named in error logs.
 
+import Codecs
 import Crypto
 
 /// nginx passes its `$request_id` as the `REQUEST_ID` param (nginx/fastcgi_params); without
@@ -7,7 +8,7 @@ import Crypto
 struct RequestIDMiddleware: Middleware {
     func handle(_ context: inout RequestContext, next: Next) throws -> Reply {
         let fromNginx = context.request.params["REQUEST_ID"] ?? ""
-        context.requestID = Self.isPlausible(fromNginx) ? fromNginx : Crypto.hex(Crypto.randomBytes(16))
+        context.requestID = Self.isPlausible(fromNginx) ? fromNginx : Hex.encode(Crypto.randomBytes(16))
         return try next(&context)
     }
 
