@@ -24,7 +24,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // Thin Swift wrappers, one per C library.
-        .target(name: "FastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")], swiftSettings: crossModule),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: crossModule + [.swiftLanguageMode(.v6)]),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: crossModule),
         .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: crossModule),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
