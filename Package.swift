@@ -28,7 +28,7 @@ let package = Package(
                 swiftSettings: crossModule + [.swiftLanguageMode(.v6)]),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: crossModule),
         .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: crossModule),
-        .target(name: "HTTPClient", dependencies: ["CCurl"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "Imaging", dependencies: ["CMagickWand"]),
 
         // Mustache templates compiled once and rendered to bytes (the page hot path).
