@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: crossModule),
         .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: crossModule),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: [.swiftLanguageMode(.v6)]),
-        .target(name: "Imaging", dependencies: ["CMagickWand"]),
+        .target(name: "Imaging", dependencies: ["CMagickWand"], swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Mustache templates compiled once and rendered to bytes (the page hot path).
         .target(name: "Templates", swiftSettings: crossModule),
@@ -46,7 +46,7 @@ let package = Package(
         ]),
 
         // The thumbnail benchmark (bench/thumbnails.sh).
-        .executableTarget(name: "imaging-bench", dependencies: ["Imaging", "CMagickWand"], path: "bench/ThumbnailBench"),
+        .executableTarget(name: "imaging-bench", dependencies: ["Imaging"], path: "bench/ThumbnailBench"),
         // The page-render benchmark (bench/templates.sh).
         .executableTarget(name: "template-bench", dependencies: ["Templates"], path: "bench/TemplateBench"),
 
@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CMagickWand"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
         .testTarget(name: "PictorTests", dependencies: ["Pictor", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HTTPClient", "Postgres", "TestSupport"]),
