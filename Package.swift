@@ -60,6 +60,8 @@ let package = Package(
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
         .testTarget(name: "PictorTests", dependencies: ["Pictor", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HTTPClient", "Postgres", "TestSupport"]),
+        // Reads the sources and this manifest: only each C library's wrapper may import it.
+        .testTarget(name: "LayeringTests"),
     ],
     swiftLanguageModes: [.v5]
 )
