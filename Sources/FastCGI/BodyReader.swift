@@ -1,6 +1,6 @@
 // Reads a request body from libfcgi's stdin stream, enforcing the size limit.
 
-import CFastCGI
+internal import CFastCGI
 
 enum BodyReader {
     enum Outcome: Equatable {

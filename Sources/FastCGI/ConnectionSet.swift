@@ -1,7 +1,7 @@
 // Where a worker's threads wait for requests: the listening socket and the connections nginx
 // keeps open between requests (`fastcgi_keep_conn`), in one epoll set the threads share.
 
-import CFastCGI
+internal import CFastCGI
 import Glibc
 import Synchronization
 
@@ -12,7 +12,7 @@ import Synchronization
 /// connection ties up no thread while nginx has nothing to send on it. (Were a thread to hold
 /// its kept connection and block on it, nginx could open more connections than there are
 /// threads, and the newest would wait until an idle one timed out.)
-final class ConnectionSet: @unchecked Sendable {
+final class ConnectionSet: Sendable {
     enum Work: Equatable {
         /// A connected socket with a request to read.
         case connection(Int32)
@@ -25,10 +25,10 @@ final class ConnectionSet: @unchecked Sendable {
     private let wakeFD: Int32
     /// Kept connections waiting for nginx's next request; closed when the worker stops.
     private let parked = Mutex<Set<Int32>>([])
-    private let logger: (String) -> Void
+    private let logger: @Sendable (String) -> Void
 
     /// `wakeFD` becomes readable (and stays so) when the server stops.
-    init(listenFD: Int32, wakeFD: Int32, logger: @escaping (String) -> Void) {
+    init(listenFD: Int32, wakeFD: Int32, logger: @escaping @Sendable (String) -> Void) {
         self.listenFD = listenFD
         self.wakeFD = wakeFD
         self.logger = logger

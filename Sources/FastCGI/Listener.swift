@@ -1,6 +1,6 @@
 // Opens the socket nginx connects to: a unix socket path or a TCP host:port.
 
-import CFastCGI
+internal import CFastCGI
 import Foundation
 
 /// Errors opening the listen socket.
@@ -12,7 +12,7 @@ public enum Listener {
     /// Binds and listens on `address`: `/path/to.sock` (or `unix:/path`) for a unix socket,
     /// `host:port` or `:port` for TCP. `mode` applies to a unix socket file.
     /// The descriptor is left inheritable: the master hands it to its workers.
-    public static func open(_ address: String, backlog: Int32 = 1024, mode: mode_t = 0o660) throws -> Int32 {
+    public static func open(_ address: String, backlog: Int32 = 1024, mode: Glibc.mode_t = 0o660) throws -> Int32 {
         let path = address.hasPrefix("unix:") ? String(address.dropFirst(5)) : address
         let isUnix = path.hasPrefix("/") || path.hasPrefix(".")
         if isUnix {

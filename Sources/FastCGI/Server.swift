@@ -1,6 +1,6 @@
 // The worker process's request loop: T threads, each with its own FCGX_Request and responder.
 
-import CFastCGI
+internal import CFastCGI
 import Foundation
 import Logging
 import Synchronization
@@ -50,11 +50,13 @@ public struct ServerConfiguration: Sendable {
 /// (`fastcgi_keep_conn`), then has libfcgi read that request. A graceful stop writes to a
 /// wake-up pipe in the same set: waiting threads leave once nothing already sent is left, and
 /// no thread is ever interrupted while it reads or answers a request.
-public final class FastCGIServer: @unchecked Sendable {
+///
+/// Everything the threads share is immutable or atomic: the per-request path takes no lock.
+public final class FastCGIServer: Sendable {
     private let listenFD: Int32
     private let configuration: ServerConfiguration
     private let logger: Logger
-    private let makeResponder: () -> Responder
+    private let makeResponder: @Sendable () -> Responder
     /// On closing a connection libfcgi shuts down its side and then waits (up to 2 s) for nginx
     /// to close the other, so that TCP cannot reset the connection over unread input and lose
     /// the response. A unix socket never discards what was written, so there the thread
@@ -62,21 +64,33 @@ public final class FastCGIServer: @unchecked Sendable {
     private let listensOnUnixSocket: Bool
 
     private let stopping = Atomic<Bool>(false)
+    /// Why the server stops, set by the first `stop()`; read once `stopping` is seen.
+    private let stopReason = Mutex<String?>(nil)
     private let served = Atomic<Int>(0)
-    /// Readable once the server is stopping; it is in the connection set every thread waits on.
-    private var wakePipe: [Int32] = [-1, -1]
-    private var connections: ConnectionSet!
-    private let stopCondition = NSCondition()
-    private var stopReason = ""
-    private var slots: [ThreadSlot] = []
+    /// Readable (for good: it is never drained) once the server is stopping; it is in the
+    /// connection set every thread waits on, and `run()` waits on it too. Made here rather than
+    /// in `run()` so that a `stop()` that comes first always has somewhere to write.
+    private let wakeRead: Int32, wakeWrite: Int32
+    private let connections: ConnectionSet
 
+    /// - Parameter makeResponder: called once on each server thread, so a responder may own
+    ///   what must not be shared between threads (a database connection).
     public init(listenFD: Int32, configuration: ServerConfiguration, logger: Logger,
-                makeResponder: @escaping () -> Responder) {
+                makeResponder: @escaping @Sendable () -> Responder) {
         self.listenFD = listenFD
         self.configuration = configuration
         self.logger = logger
         self.makeResponder = makeResponder
         listensOnUnixSocket = Self.isUnixSocket(listenFD)
+        var pipeFDs: [Int32] = [-1, -1]
+        precondition(pipe(&pipeFDs) == 0, "pipe failed")
+        (wakeRead, wakeWrite) = (pipeFDs[0], pipeFDs[1])
+        connections = ConnectionSet(listenFD: listenFD, wakeFD: wakeRead) { [logger] in logger.warning("\($0)") }
+    }
+
+    deinit {
+        close(wakeRead)
+        close(wakeWrite)
     }
 
     /// Runs the threads and blocks until a stop signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT),
@@ -89,29 +103,16 @@ public final class FastCGIServer: @unchecked Sendable {
         signal(SIGTERM, SIG_DFL)
         signal(SIGPIPE, SIG_IGN)  // a client gone mid-write is an error to handle, not a reason to die
         keepFreedMemory()
-        stopCondition.lock()
-        precondition(pipe(&wakePipe) == 0, "pipe failed")
-        if stopping.load(ordering: .relaxed) { wake() }  // stop() came first, before there was a pipe
-        stopCondition.unlock()
         _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
         startSignalWatcher()
-        connections = ConnectionSet(listenFD: listenFD, wakeFD: wakePipe[0]) { [logger] in logger.warning("\($0)") }
 
-        slots = (0..<max(1, configuration.threads)).map { _ in ThreadSlot() }
-        for slot in slots {
-            slot.thread = startThread { [self] in serve() }
-        }
-
-        stopCondition.lock()
-        while !stopping.load(ordering: .acquiring) { stopCondition.wait() }
-        let reason = stopReason
-        stopCondition.unlock()
+        let threads = (0..<max(1, configuration.threads)).map { _ in startThread { [self] in serve() } }
+        waitForStop()
+        let reason = stopReason.withLock { $0 } ?? ""
         logger.info("worker \(getpid()) stopping (\(reason)), finishing requests in progress")
 
-        for slot in slots { pthread_join(slot.thread, nil) }
+        for thread in threads { pthread_join(thread, nil) }
         connections.closeParked()
-        close(wakePipe[0])
-        close(wakePipe[1])
         logger.info("worker \(getpid()) stopped after \(served.load(ordering: .relaxed)) requests")
     }
 
@@ -124,23 +125,23 @@ public final class FastCGIServer: @unchecked Sendable {
         _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
     }
 
-    /// Asks the server to stop gracefully. Safe from any thread.
+    /// Asks the server to stop gracefully. Safe from any thread, before or during `run()`.
     public func stop(reason: String) {
-        stopCondition.lock()
-        if !stopping.load(ordering: .relaxed) {
-            stopReason = reason
-            stopping.store(true, ordering: .releasing)
-            wake()
+        let first = stopReason.withLock { current in
+            guard current == nil else { return false }
+            current = reason
+            return true
         }
-        stopCondition.broadcast()
-        stopCondition.unlock()
+        guard first else { return }
+        stopping.store(true, ordering: .releasing)
+        var byte: UInt8 = 1
+        _ = Glibc.write(wakeWrite, &byte, 1)
     }
 
-    /// Makes the wake-up pipe readable for good (it is never drained). Under `stopCondition`.
-    private func wake() {
-        guard wakePipe[1] >= 0 else { return }
-        var byte: UInt8 = 1
-        _ = Glibc.write(wakePipe[1], &byte, 1)
+    /// Blocks until the wake-up pipe is readable, that is until `stop()` has been called.
+    private func waitForStop() {
+        var wake = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+        while poll(&wake, 1, -1) < 0, errno == EINTR {}
     }
 
     private func startSignalWatcher() {
@@ -348,14 +349,12 @@ enum StdoutRecords {
     }
 }
 
-/// One request thread.
-private final class ThreadSlot: @unchecked Sendable {
-    var thread = pthread_t()
-}
-
 /// Starts a joinable POSIX thread running `body`.
-func startThread(_ body: @escaping () -> Void) -> pthread_t {
-    final class Box { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
+func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
+    final class Box: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
     var thread = pthread_t()
     let context = Unmanaged.passRetained(Box(body)).toOpaque()
     let result = pthread_create(&thread, nil, { context in

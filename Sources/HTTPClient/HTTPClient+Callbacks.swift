@@ -1,5 +1,5 @@
 // libcurl plumbing for HTTPClient: one-time global init, and the C callbacks that collect a response.
-import CCurl
+internal import CCurl
 
 /// Runs `curl_global_init` exactly once per process, on first use (Swift globals initialise lazily and atomically).
 let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))

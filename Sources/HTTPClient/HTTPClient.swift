@@ -1,5 +1,5 @@
 // Blocking HTTP client over one reused libcurl easy handle, so connections stay alive between calls.
-import CCurl
+internal import CCurl
 
 /// A blocking HTTP/1.1 client (HTTPS through libcurl's OpenSSL backend); only
 /// `http` and `https` URLs are accepted.

@@ -1,5 +1,5 @@
 // The error thrown by HTTPClient when a transfer fails before a complete response arrives.
-import CCurl
+internal import CCurl
 
 /// A failed transfer: the libcurl result code and its message.
 ///

@@ -3,7 +3,7 @@
 /// PNG, JPEG or WebP. Anything else is refused before ImageMagick sees it: ImageMagick
 /// guesses among dozens of coders (SVG, MVG, PostScript…) from the bytes, a well-known attack
 /// surface, so Pictor sniffs the format itself and forces the matching coder.
-enum ImageFormat: String, Sendable {
+package enum ImageFormat: String, Sendable {
     case png, jpeg, webp
 
     /// Recognises the format from the first bytes; nil for anything else.

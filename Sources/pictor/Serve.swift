@@ -77,7 +77,7 @@ struct ServeWorker: ParsableCommand {
                                                maxBodyBytes: config.server.maxBodyBytes,
                                                accessLog: config.server.accessLog),
             logger: logger,
-            makeResponder: app.makeResponder)
+            makeResponder: { app.makeResponder() })
         watchMaster(server)
         server.run()
     }

@@ -7,7 +7,7 @@ import TestSupport
 import XCTest
 
 final class GalleryTests: XCTestCase {
-    static var stack: PictorStack!
+    nonisolated(unsafe) static var stack: PictorStack!   // set and cleared by XCTest's serial class setUp/tearDown
     var stack: PictorStack { Self.stack }
 
     override class func setUp() { stack = try! PictorStack(settings: ["generation.requests_per_minute": "1000"], jobWorkers: 2) }

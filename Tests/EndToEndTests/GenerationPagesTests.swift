@@ -7,7 +7,7 @@ import TestSupport
 import XCTest
 
 final class GenerationPagesTests: XCTestCase {
-    static var stack: PictorStack!
+    nonisolated(unsafe) static var stack: PictorStack!   // set and cleared by XCTest's serial class setUp/tearDown
     var stack: PictorStack { Self.stack }
 
     override class func setUp() { stack = try! PictorStack(jobWorkers: 1) }

@@ -1,6 +1,7 @@
 // Generating through nginx: the API, the queue and workers, credits and refunds, validation.
 
 import Foundation
+import Synchronization
 import HTTPClient
 import Imaging
 import Postgres
@@ -8,7 +9,10 @@ import TestSupport
 import XCTest
 
 /// A user with an API key on a stack, and helpers to call the API as them.
-struct APIUser {
+///
+/// `@unchecked`: from other threads a test only sends requests, which read the stack's fixed
+/// address and nothing that changes.
+struct APIUser: @unchecked Sendable {
     let stack: PictorStack
     let email: String
     let key: String
@@ -64,8 +68,8 @@ struct APIUser {
 }
 
 final class GenerationTests: XCTestCase {
-    static var fake: FakeA1111!
-    static var stack: PictorStack!
+    nonisolated(unsafe) static var fake: FakeA1111!
+    nonisolated(unsafe) static var stack: PictorStack!   // set and cleared by XCTest's serial class setUp/tearDown
     var stack: PictorStack { Self.stack }
 
     override class func setUp() {
@@ -179,14 +183,15 @@ final class GenerationTests: XCTestCase {
 
     func testFortyConcurrentRequestsNeverOverdraw() throws {
         let user = try APIUser.create(on: stack, credits: 5)
-        let lock = NSLock()
-        var statuses: [Int] = []
+        let collected = Mutex<[Int]>([])
+        let url = stack.baseURL + "/api/v1/generations", auth = user.auth
         DispatchQueue.concurrentPerform(iterations: 40) { _ in
             let client = HTTPClient(connectTimeout: 5, timeout: 60)
-            let status = (try? client.send(HTTPRequest(method: "POST", url: stack.baseURL + "/api/v1/generations",
-                headers: [user.auth, ("Content-Type", "application/json")], body: Array(#"{"prompt": "race", "model": "flux-schnell"}"#.utf8))).status) ?? -1
-            lock.withLock { statuses.append(status) }
+            let status = (try? client.send(HTTPRequest(method: "POST", url: url,
+                headers: [auth, ("Content-Type", "application/json")], body: Array(#"{"prompt": "race", "model": "flux-schnell"}"#.utf8))).status) ?? -1
+            collected.withLock { $0.append(status) }
         }
+        let statuses = collected.withLock { $0 }
         XCTAssertEqual(statuses.filter { $0 == 202 || $0 == 200 }.count, 5, "\(statuses)")
         XCTAssertEqual(statuses.filter { $0 == 402 }.count, 35, "\(statuses)")
         let books = try user.books()

@@ -6,7 +6,7 @@ import TestSupport
 import XCTest
 
 final class PagesTests: XCTestCase {
-    static var stack: PictorStack!
+    nonisolated(unsafe) static var stack: PictorStack!   // set and cleared by XCTest's serial class setUp/tearDown
     let client = HTTPClient(connectTimeout: 2, timeout: 10)
 
     override class func setUp() {

@@ -31,6 +31,9 @@ final class LoadGenerator: @unchecked Sendable {
 
     private var isRunning: Bool { lock.withLock { running } }
 
+    /// Requests answered so far, whatever their status.
+    var answered: Int { lock.withLock { statuses.values.reduce(0, +) } }
+
     /// Stops and returns (status counts, transport errors).
     func finish() -> ([Int: Int], [String]) {
         lock.withLock { running = false }
@@ -74,12 +77,22 @@ class PoolTestCase: XCTestCase {
         try stack.waitFor("two workers") { stack.workerPIDs().count == 2 }
         let original = Set(stack.workerPIDs())
         let load = LoadGenerator(url: stack.baseURL + "/", threads: 4)
-        usleep(300_000)
+        try stack.waitFor("the load to be answered") { load.answered >= 20 }
+        var generation = original, seen = original
         for _ in 0..<3 {
+            let before = load.answered
             stack.signalMaster(SIGHUP)
-            usleep(400_000)
+            // The next reload comes once this one's workers are up and requests have gone on
+            // being answered meanwhile; the workers before them may still be draining.
+            try stack.waitFor("a new generation of workers, under load") {
+                generation = Set(stack.workerPIDs()).subtracting(seen)
+                return generation.count == 2 && load.answered >= before + 30
+            }
+            seen.formUnion(generation)
         }
-        usleep(300_000)
+        try stack.waitFor("every older worker to drain, under load") { Set(stack.workerPIDs()) == generation }
+        let drained = load.answered
+        try stack.waitFor("the last generation alone to answer requests") { load.answered >= drained + 30 }
         let (statuses, errors) = load.finish()
         XCTAssertEqual(errors, [])
         XCTAssertEqual(statuses.keys.sorted(), [200], "every request answered 200: \(statuses)")
@@ -149,7 +162,7 @@ final class ConnectionPerRequestPoolTests: PoolTestCase {
 
     func testManyRequestsSucceedOverFreshFastCGIConnections() throws {
         let load = LoadGenerator(url: stack.baseURL + "/healthz", threads: 8)
-        usleep(1_000_000)
+        try stack.waitFor("many requests answered") { load.answered >= 500 }
         let (statuses, errors) = load.finish()
         XCTAssertEqual(errors, [])
         XCTAssertEqual(statuses.keys.sorted(), [200], "\(statuses)")

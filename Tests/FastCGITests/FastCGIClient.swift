@@ -20,7 +20,9 @@ struct FastCGIClient {
     }
 
     /// A connection kept open across requests, as nginx does with `fastcgi_keep_conn on`.
-    final class KeptConnection {
+    /// `@unchecked`: a test uses it from one thread at a time, handing it over across a
+    /// DispatchGroup wait or a thread's start, which order the accesses.
+    final class KeptConnection: @unchecked Sendable {
         let fd: Int32
         private let client: FastCGIClient
 

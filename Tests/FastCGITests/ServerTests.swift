@@ -6,10 +6,22 @@ import Logging
 import Synchronization
 import XCTest
 
+/// Counts the `/slow` requests a server has begun, so a test can wait until one is in flight.
+private final class SlowRequests: Sendable {
+    private let begun = Atomic<Int>(0)
+    func begin() { begun.add(1, ordering: .sequentiallyConsistent) }
+    var count: Int { begun.load(ordering: .sequentiallyConsistent) }
+}
+
 /// Echoes what it received; `/slow` takes a while, to test graceful stops.
 private struct EchoResponder: Responder {
+    let slowRequests: SlowRequests
+
     func respond(to request: Request) -> Response {
-        if request.path == "/slow" { usleep(400_000) }
+        if request.path == "/slow" {
+            slowRequests.begin()
+            usleep(400_000)
+        }
         if request.path == "/large" {
             // Larger than one FastCGI record (65,535 bytes): written directly, in several records.
             let size = Int(request.queryString) ?? 0
@@ -31,6 +43,7 @@ private final class ReplyBox: @unchecked Sendable {
 final class ServerTests: XCTestCase {
     private var directory = ""
     private var socketPath = ""
+    private let slowRequests = SlowRequests()
 
     override func setUpWithError() throws {
         directory = NSTemporaryDirectory() + "fcgi-\(UUID().uuidString.prefix(8))"
@@ -49,13 +62,15 @@ final class ServerTests: XCTestCase {
         logger.logLevel = .error
         let server = FastCGIServer(listenFD: fd, configuration: ServerConfiguration(
             threads: 4, maxRequests: maxRequests, maxBodyBytes: maxBody, accessLog: false),
-            logger: logger, makeResponder: { EchoResponder() })
+            logger: logger, makeResponder: { [slowRequests] in EchoResponder(slowRequests: slowRequests) })
         let finished = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             server.run()
             close(fd)
             finished.signal()
         }
+        // A test that fails half-way must not leave its server serving into the next one.
+        addTeardownBlock { server.stop(reason: "test ended") }
         return (server, finished)
     }
 
@@ -180,7 +195,7 @@ final class ServerTests: XCTestCase {
         let box = ReplyBox()
         let slow = params("GET", "/slow")
         DispatchQueue.global().async(group: group) { box.reply = try? kept.send(params: slow) }
-        usleep(100_000)
+        try waitUntil("the slow request to be in the responder", timeout: 5) { slowRequests.count == 1 }
         server.stop(reason: "test")
         XCTAssertEqual(group.wait(timeout: .now() + 5), .success)
         XCTAssertEqual(box.reply?.status, 200)
@@ -195,13 +210,21 @@ final class ServerTests: XCTestCase {
         let busy = params("GET", "/busy")
         let senders = DispatchGroup()
         let answered = Atomic<Int>(0)
-        for connection in kept {
-            DispatchQueue.global().async(group: senders) {
+        let answeredConnections = Mutex<Set<Int>>([])
+        for (index, connection) in kept.enumerated() {
+            // A thread each: the global dispatch queue would run about as many blocking loops
+            // at once as there are cores, leaving most connections idle.
+            senders.enter()
+            Thread.detachNewThread {
+                defer { senders.leave() }
                 // As nginx under load: the next request follows each answer at once.
-                while (try? connection.send(params: busy))?.status == 200 { answered.add(1, ordering: .relaxed) }
+                while (try? connection.send(params: busy))?.status == 200 {
+                    answered.add(1, ordering: .relaxed)
+                    answeredConnections.withLock { _ = $0.insert(index) }
+                }
             }
         }
-        usleep(200_000)
+        try waitUntil("every kept connection to be busy", timeout: 5) { answeredConnections.withLock { $0.count } == kept.count }
         server.stop(reason: "test")
         // Without closing busy connections it would go on serving them until they fell idle.
         XCTAssertEqual(finished.wait(timeout: .now() + 3), .success, "the worker stopped though requests kept coming")
@@ -247,7 +270,7 @@ final class ServerTests: XCTestCase {
         let group = DispatchGroup()
         let box = ReplyBox()
         DispatchQueue.global().async(group: group) { box.reply = try? client.send(params: slowParams) }
-        usleep(100_000)
+        try waitUntil("the slow request to be in the responder", timeout: 5) { slowRequests.count == 1 }
         server.stop(reason: "test")
         XCTAssertEqual(group.wait(timeout: .now() + 5), .success)
         XCTAssertEqual(box.reply?.status, 200)

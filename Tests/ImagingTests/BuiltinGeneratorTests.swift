@@ -10,15 +10,16 @@ final class BuiltinGeneratorTests: XCTestCase {
     }
 
     func testBytesDoNotDependOnWhenTheyAreEncoded() throws {
-        let before = try BuiltinGenerator.draw(prompt: "clock", seed: 1, width: 64, height: 64)
-        Thread.sleep(forTimeInterval: 1.1)  // a tIME chunk or date:modify text would now differ
-        let after = try BuiltinGenerator.draw(prompt: "clock", seed: 1, width: 64, height: 64)
-        XCTAssertEqual(before.bytes, after.bytes)
-        let chunks = Fixtures.chunkTypes(after.bytes)
+        // The clock can reach a PNG only through a chunk that holds a time: tIME, text such as
+        // ImageMagick's date:create/date:modify (tEXt, zTXt, iTXt) or EXIF (eXIf). So every
+        // chunk written must be one that cannot hold one; the first test shows that the rest is
+        // a function of the request. (No waiting for the clock to move is needed.)
+        let image = try BuiltinGenerator.draw(prompt: "clock", seed: 1, width: 64, height: 64)
+        let chunks = Fixtures.chunkTypes(image.bytes)
         XCTAssertEqual(chunks.first, "IHDR")
         XCTAssertEqual(chunks.last, "IEND")
-        XCTAssertFalse(chunks.contains("tIME"), "\(chunks)")
-        XCTAssertFalse(chunks.contains("tEXt") || chunks.contains("zTXt") || chunks.contains("iTXt"), "\(chunks)")
+        let timeless: Set = ["IHDR", "PLTE", "IDAT", "IEND", "tRNS", "gAMA", "cHRM", "sRGB", "sBIT", "bKGD", "pHYs"]
+        XCTAssertEqual(Set(chunks).subtracting(timeless), [], "chunks written: \(chunks)")
     }
 
     func testOutputIsAPNGOfExactlyTheRequestedSize() throws {

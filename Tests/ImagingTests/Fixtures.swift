@@ -1,6 +1,5 @@
 // Test fixtures: pictures made with the module itself, hand-crafted hostile files, pixel maths.
 import XCTest
-import CMagickWand
 @testable import Imaging
 
 enum Fixtures {
@@ -62,17 +61,8 @@ enum Fixtures {
 
     /// A WebP with one flat-coloured frame per entry, written by ImageMagick itself.
     static func animatedWebP(frames: [(UInt8, UInt8, UInt8)], width: Int, height: Int) throws -> [UInt8] {
-        let wand = try Magick.newWand()
-        defer { _ = DestroyMagickWand(wand) }
-        for (r, g, b) in frames {
-            let pixels = [UInt8]((0..<width * height).flatMap { _ in [r, g, b] })
-            XCTAssertEqual(MagickConstituteImage(wand, width, height, "RGB", CharPixel, pixels), MagickTrue)
-        }
-        _ = MagickSetFormat(wand, "WEBP")
-        var length = 0
-        let blob = try XCTUnwrap(MagickGetImagesBlob(wand, &length))
-        defer { _ = MagickRelinquishMemory(blob) }
-        return Array(UnsafeBufferPointer(start: blob, count: length))
+        let pixels = frames.map { r, g, b in [UInt8]((0..<width * height).flatMap { _ in [r, g, b] }) }
+        return try Picture(rgbFrames: pixels, width: width, height: height).encodedFrames(as: .webp)
     }
 
     static func bigEndian(_ value: UInt32) -> [UInt8] {

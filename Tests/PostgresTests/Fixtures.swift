@@ -1,6 +1,7 @@
 // Shared test plumbing: fresh databases on the test server and the repository's sql/ directory.
 
 import Foundation
+import Synchronization
 import Postgres
 import TestSupport
 import XCTest
@@ -64,17 +65,17 @@ func waitUntil(timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool
 }
 
 /// Collects values from several threads.
-final class Locked<Value> {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func mutate(_ change: (inout Value) -> Void) { lock.withLock { change(&value) } }
-    var current: Value { lock.withLock { value } }
+final class Locked<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+    func mutate(_ change: (inout Value) -> Void) { value.withLock { change(&$0) } }
+    var current: Value { value.withLock { $0 } }
 }
 
 /// Runs `count` threads that each call `body(index)` at (nearly) the same moment, after every
 /// thread has finished `prepare(index)`, and waits for all of them.
-func runConcurrently<Prepared>(_ count: Int, prepare: @escaping (Int) -> Prepared, body: @escaping (Int, Prepared) -> Void) {
+func runConcurrently<Prepared>(_ count: Int, prepare: @escaping @Sendable (Int) -> Prepared,
+                                body: @escaping @Sendable (Int, Prepared) -> Void) {
     let prepared = DispatchGroup()
     let finished = DispatchGroup()
     let gate = DispatchSemaphore(value: 0)

@@ -94,8 +94,9 @@ final class SchemaTests: XCTestCase {
         let successes = Locked(0)
         let checkViolations = Locked(0)
         let otherErrors = Locked<[String]>([])
+        let database = self.database!
         runConcurrently(20, prepare: { _ in
-            try! Connection(PostgresServer.shared.conninfo(database: self.database))
+            try! Connection(PostgresServer.shared.conninfo(database: database))
         }, body: { _, connection in
             do {
                 try connection.transaction { tx in

@@ -103,14 +103,13 @@ public final class PictorStack {
         return process
     }
 
-    /// Polls `condition` for up to `seconds`.
+    /// Polls `condition` for up to `seconds`; a timeout's error carries the pool's log.
     public func waitFor(_ what: String, seconds: Double = 15, _ condition: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return }
-            usleep(50_000)
+        do {
+            try waitUntil(what, timeout: seconds, pollInterval: 0.05, condition)
+        } catch is WaitTimeout {
+            throw CommandError(command: ["wait for \(what)"], status: -1, output: pictorLog())
         }
-        throw CommandError(command: ["wait for \(what)"], status: -1, output: pictorLog())
     }
 
     /// The master's process id.

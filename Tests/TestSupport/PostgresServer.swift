@@ -2,6 +2,7 @@
 // process and port helpers the end-to-end tests reuse for nginx and pictor.
 
 import Foundation
+import Synchronization
 import Postgres
 #if canImport(Glibc)
 import Glibc
@@ -149,7 +150,9 @@ public func freePort() -> Int {
 /// durability for speed (fsync, synchronous_commit and full_page_writes off). PostgreSQL
 /// refuses to run as root, so as root the directory is given to the `postgres` user and the
 /// server tools run through `runuser`.
-public final class PostgresServer {
+// @unchecked: its mutable state (initialized, running, databaseCounter) is read and written only
+// while holding `lock`; everything else is a `let`.
+public final class PostgresServer: @unchecked Sendable {
     /// One server per test process, started on first use and stopped (and deleted) at exit.
     public static let shared: PostgresServer = {
         do {
@@ -335,20 +338,16 @@ public final class PostgresServer {
 
     // MARK: - Cleanup at exit
 
-    private static let registryLock = NSLock()
-    private static var registry: [PostgresServer] = []
-    private static var exitHandlerInstalled = false
+    private static let registry = Mutex<[PostgresServer]>([])
 
     private static func register(_ server: PostgresServer) {
-        registryLock.withLock {
-            registry.append(server)
-            if !exitHandlerInstalled {
-                exitHandlerInstalled = true
+        registry.withLock { servers in
+            if servers.isEmpty {
                 atexit {
-                    let servers = PostgresServer.registryLock.withLock { PostgresServer.registry }
-                    servers.forEach { $0.destroy() }
+                    PostgresServer.registry.withLock { $0 }.forEach { $0.destroy() }
                 }
             }
+            servers.append(server)
         }
     }
 }

@@ -1,5 +1,4 @@
 // Where a thumbnail's milliseconds go, and the measurements behind the choices in Thumbnailer.
-import CMagickWand
 import Foundation
 import Imaging
 
@@ -8,67 +7,41 @@ import Imaging
 func stages(file: String, runs: Int) throws {
     let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
     Imaging.setUp()
-    func decode() -> OpaquePointer {
-        let wand = NewMagickWand()!
-        _ = MagickSetFormat(wand, "PNG")
-        _ = bytes.withUnsafeBytes { MagickReadImageBlob(wand, $0.baseAddress, $0.count) }
-        return wand
-    }
-    func report(_ label: String, _ detail: String = "", _ body: () -> Void) {
+    func report(_ label: String, _ detail: String = "", _ body: () throws -> Void) rethrows {
         let padded = label.padding(toLength: 34, withPad: " ", startingAt: 0)
-        print("  " + padded + String(format: "%6.2f ms", time(runs: runs, body)) + detail)
+        print("  " + padded + String(format: "%6.2f ms", try time(runs: runs, body)) + detail)
     }
-    func psnr(_ wand: OpaquePointer, against reference: OpaquePointer) -> String {
-        var distortion = 0.0
-        if let difference = MagickCompareImages(wand, reference, PeakSignalToNoiseRatioMetric, &distortion) {
-            _ = DestroyMagickWand(difference)
-        }
-        return String(format: "%.1f dB", distortion)
+    func psnr(_ picture: Picture, against reference: Picture) throws -> String {
+        String(format: "%.1f dB", try picture.peakSignalToNoiseRatio(against: reference))
     }
 
-    let source = decode()
-    let lanczos = CloneMagickWand(source)!
-    _ = MagickResizeImage(lanczos, 512, 512, LanczosFilter, 1.0)
-    let half = CloneMagickWand(source)!
-    _ = MagickScaleImage(half, 512, 512)
-    defer { [source, lanczos, half].forEach { _ = DestroyMagickWand($0) } }
+    let source = try Picture(decoding: bytes)
+    let lanczos = try source.copy()
+    try lanczos.resize(width: 512, height: 512, filter: .lanczos)
+    let half = try source.copy()
+    try half.scale(width: 512, height: 512)
 
     print((file as NSString).lastPathComponent + ", median of \(runs):")
     report("Thumbnailer.thumbnails, all of it") { _ = try? Thumbnailer.thumbnails(of: bytes) }
     report("BuiltinGenerator.draw 1024x1024") { _ = try? BuiltinGenerator.draw(prompt: "stages", seed: 1, width: 1024, height: 1024) }
     report("ping (header only)") { _ = try? Thumbnailer.inspect(bytes) }
-    report("decode PNG") { _ = DestroyMagickWand(decode()) }
-    let shrinks: [(String, (OpaquePointer) -> Void)] = [
-        ("scale (area average) 1024->512", { _ = MagickScaleImage($0, 512, 512) }),
-        ("resize Triangle 1024->512", { _ = MagickResizeImage($0, 512, 512, TriangleFilter, 1.0) }),
-        ("resize Lanczos 1024->512", { _ = MagickResizeImage($0, 512, 512, LanczosFilter, 1.0) }),
+    try report("decode PNG") { _ = try Picture(decoding: bytes) }
+    let shrinks: [(String, (Picture) throws -> Void)] = [
+        ("scale (area average) 1024->512", { try $0.scale(width: 512, height: 512) }),
+        ("resize Triangle 1024->512", { try $0.resize(width: 512, height: 512, filter: .triangle) }),
+        ("resize Lanczos 1024->512", { try $0.resize(width: 512, height: 512, filter: .lanczos) }),
     ]
     for (label, shrink) in shrinks {
-        let sample = CloneMagickWand(source)!
-        shrink(sample)
-        let quality = label.contains("Lanczos") ? ", the PSNR reference" : ", PSNR vs Lanczos " + psnr(sample, against: lanczos)
-        _ = DestroyMagickWand(sample)
-        report(label, quality) { let wand = CloneMagickWand(source)!; shrink(wand); _ = DestroyMagickWand(wand) }
+        let sample = try source.copy()
+        try shrink(sample)
+        let quality = label.contains("Lanczos") ? ", the PSNR reference" : ", PSNR vs Lanczos " + (try psnr(sample, against: lanczos))
+        try report(label, quality) { try shrink(try source.copy()) }
     }
-    report("scale 512->256") { let wand = CloneMagickWand(half)!; _ = MagickScaleImage(wand, 256, 256); _ = DestroyMagickWand(wand) }
-    for method in ["2", "4"] {
-        func encode() -> [UInt8] {
-            let wand = CloneMagickWand(half)!
-            defer { _ = DestroyMagickWand(wand) }
-            _ = MagickSetImageFormat(wand, "WEBP")
-            _ = MagickSetFormat(wand, "WEBP")
-            _ = MagickSetOption(wand, "webp:method", method)
-            _ = MagickSetImageCompressionQuality(wand, 80)
-            var length = 0
-            let blob = MagickGetImageBlob(wand, &length)!
-            defer { _ = MagickRelinquishMemory(blob) }
-            return Array(UnsafeBufferPointer(start: blob, count: length))
-        }
-        let webp = encode()
-        let back = NewMagickWand()!
-        _ = webp.withUnsafeBytes { MagickReadImageBlob(back, $0.baseAddress, $0.count) }
-        let detail = ", \(webp.count) bytes, PSNR " + psnr(back, against: half)
-        _ = DestroyMagickWand(back)
-        report("encode WebP 512 q80 method \(method)", detail) { _ = encode() }
+    try report("scale 512->256") { try half.copy().scale(width: 256, height: 256) }
+    for method in [2, 4] {
+        func encode() throws -> [UInt8] { try half.copy().encoded(as: .webp, quality: 80, webPMethod: method) }
+        let webp = try encode()
+        let detail = ", \(webp.count) bytes, PSNR " + (try psnr(try Picture(decoding: webp), against: half))
+        try report("encode WebP 512 q80 method \(method)", detail) { _ = try encode() }
     }
 }

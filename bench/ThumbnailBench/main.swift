@@ -7,7 +7,6 @@
 //
 // Pin it to one core (taskset -c 0): ImageMagick already runs one thread, and children inherit
 // the affinity, so vipsthumbnail (with VIPS_CONCURRENCY=1) gets the same single core.
-import CMagickWand
 import Foundation
 import Imaging
 
@@ -60,13 +59,8 @@ func prepare(in directory: String) throws -> [String] {
     let picture = try BuiltinGenerator.draw(prompt: "a lighthouse on a cliff at dusk", seed: 1, width: 1024, height: 1024)
     try Data(picture.bytes).write(to: URL(fileURLWithPath: builtin))
 
-    Imaging.setUp()
-    let wand = NewMagickWand()!
-    defer { _ = DestroyMagickWand(wand) }
-    guard MagickSetSize(wand, 1024, 1024) == MagickTrue, MagickReadImage(wand, "plasma:fractal") == MagickTrue,
-          MagickSetImageDepth(wand, 8) == MagickTrue, MagickStripImage(wand) == MagickTrue,
-          MagickWriteImage(wand, "png24:" + plasma) == MagickTrue
-    else { fatalError("cannot make \(plasma)") }
+    let fractal = try Picture.plasmaFractal(width: 1024, height: 1024)
+    try Data(try fractal.encoded(as: .png, quality: 0)).write(to: URL(fileURLWithPath: plasma))
     return [builtin, plasma]
 }
 

@@ -1,0 +1,21 @@
+// Waiting in tests for a condition with a deadline, never for a fixed time.
+import Foundation
+
+/// A wait whose condition did not come true in time.
+public struct WaitTimeout: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Checks `condition` every `pollInterval` seconds until it holds; throws `WaitTimeout` if it
+/// still does not once `timeout` seconds have passed (it is checked once more at the deadline).
+/// An error thrown by `condition` ends the wait at once.
+public func waitUntil(_ what: String, timeout: Double, pollInterval: Double = 0.01, _ condition: () throws -> Bool) throws {
+    let uptime = { ProcessInfo.processInfo.systemUptime }  // monotonic, unlike Date()
+    let deadline = uptime() + timeout
+    while true {
+        if try condition() { return }
+        let left = deadline - uptime()
+        guard left > 0 else { throw WaitTimeout(description: "gave up after \(timeout) s waiting for \(what)") }
+        Thread.sleep(forTimeInterval: min(pollInterval, left))
+    }
+}
