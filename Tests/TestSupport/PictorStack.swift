@@ -135,8 +135,10 @@ public final class PictorStack {
         (try? String(contentsOfFile: state + "/pictor.log", encoding: .utf8)) ?? ""
     }
 
-    /// Stops nginx and the pool (gracefully: SIGTERM / SIGQUIT) and removes the state directory.
+    /// Checks the money invariant one last time, stops nginx and the pool (gracefully: SIGTERM /
+    /// SIGQUIT) and removes the state directory.
     public func stop() {
+        if serve != nil { DatabaseWatch.shared.release(databaseURL) }
         for worker in jobWorkers where worker.isRunning { worker.terminate(); worker.waitUntilExit() }
         jobWorkers = []
         if let nginx, nginx.isRunning { nginx.terminate(); nginx.waitUntilExit() }

@@ -204,6 +204,7 @@ public final class PostgresServer {
     }
 
     /// Creates an empty database with a unique name starting with `prefix` and returns the name.
+    /// The money invariant is checked in it after the tests that use it (`DatabaseWatch`).
     public func createDatabase(prefix: String = "test") throws -> String {
         let cleaned = String(prefix.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }.prefix(40))
         let name: String = lock.withLock {
@@ -214,6 +215,7 @@ public final class PostgresServer {
         defer { admin.close() }
         // Identifiers cannot be parameters; the name is built from [a-z0-9_] only.
         try admin.execute("CREATE DATABASE \"\(name)\"")
+        DatabaseWatch.shared.watch(conninfo(database: name))
         return name
     }
 
