@@ -16,7 +16,7 @@ psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
 start_stack
 start_nginx off
 email="bench-$$@example.com"
-"$bin" admin create-user --email "$email" --password "bench password" >/dev/null
+printf '%s\n' "bench password" | "$bin" admin create-user --email "$email" >/dev/null
 "$bin" admin grant --email "$email" --amount "$count" --reason "benchmark" >/dev/null
 key=$("$bin" admin create-key --email "$email" --name bench)
 for n in 1 2; do

@@ -57,7 +57,7 @@ CREATE TABLE sessions (
     CONSTRAINT sessions_csrf_token_present CHECK (csrf_token <> '')
 );
 CREATE INDEX sessions_user_id_idx ON sessions (user_id);
--- Lets the periodic cleanup delete expired sessions without a full scan.
+-- Housekeeping (run by `pictor worker`) deletes expired sessions through this, without a full scan.
 CREATE INDEX sessions_expires_at_idx ON sessions (expires_at);
 
 CREATE TABLE api_keys (
@@ -113,8 +113,8 @@ CREATE TABLE generations (
     -- A running job whose lease has expired belongs to a dead worker and may be reclaimed.
     lease_expires_at timestamptz,
     claimed_by       text,
-    -- The provider's own job id (PixelAPI polls), so a reclaimed job resumes polling instead
-    -- of paying the provider for the same image twice.
+    -- Not written yet: meant for the job id of a provider that is polled (PixelAPI, not built
+    -- yet), so that a reclaimed job could resume polling instead of paying for the image twice.
     provider_job_id  text,
     -- Idempotency-Key header and SHA-256 of the request body: the same key with the same body
     -- returns the same generation; with another body it is a conflict.
@@ -147,7 +147,7 @@ CREATE INDEX generations_user_favorite_created_idx ON generations (user_id, crea
     WHERE favorite;
 -- The queue: workers claim the oldest queued job with FOR UPDATE SKIP LOCKED.
 CREATE INDEX generations_queued_idx ON generations (created_at) WHERE status = 'queued';
--- The reaper finds running jobs whose lease expired.
+-- The claim in JobRunner takes running jobs whose lease expired (their worker died) first.
 CREATE INDEX generations_running_lease_idx ON generations (lease_expires_at) WHERE status = 'running';
 -- /explore: public, finished images, newest first.
 CREATE INDEX generations_explore_idx ON generations (created_at DESC, id DESC)
@@ -184,10 +184,10 @@ CREATE TABLE transactions (
         CHECK (CASE WHEN kind IN ('usage', 'revoke') THEN amount < 0 ELSE amount > 0 END)
 );
 
--- Account history, newest first, keyset-paginated.
+-- Meant for the account history, which pages by id instead; 002 replaces it (transactions_user_id_idx).
 CREATE INDEX transactions_user_created_idx ON transactions (user_id, created_at DESC, id DESC);
 -- A generation is charged at most once and refunded at most once, however often a worker
--- crashes, retries or races the lease reaper.
+-- crashes, retries or races the worker that reclaimed its expired lease.
 CREATE UNIQUE INDEX transactions_one_usage_per_generation ON transactions (generation_id)
     WHERE kind = 'usage';
 CREATE UNIQUE INDEX transactions_one_refund_per_generation ON transactions (generation_id)
@@ -218,7 +218,8 @@ CREATE TRIGGER transactions_apply_to_balance
 -- invariant and erase history. Corrections are new rows (grant, revoke, refund). Two changes
 -- are the database's own bookkeeping and stay allowed:
 --   * ON DELETE SET NULL of generation_id when an image is deleted (nothing else may change);
---   * the cascade that removes a deleted account's rows (its users row is already gone).
+--   * the cascade that removes a deleted account's rows (its users row is already gone);
+--     002 keeps the payment rows among them, anonymised.
 CREATE FUNCTION transactions_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -297,7 +298,7 @@ CREATE TABLE rate_limits (
     PRIMARY KEY (key, window_start),
     CONSTRAINT rate_limits_count_positive CHECK (count > 0)
 );
--- Old windows are deleted in bulk by age.
+-- Nothing deletes by window_start; 002 replaces this with an index on the window's end (expires_at).
 CREATE INDEX rate_limits_window_start_idx ON rate_limits (window_start);
 
 -- Mail is queued in the same transaction as the change that causes it and sent later over SMTP,

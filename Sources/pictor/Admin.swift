@@ -34,13 +34,19 @@ private func user(_ email: String, _ db: Connection) throws -> User {
 
 extension Admin {
     struct CreateUser: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "create-user", abstract: "Create a user (with the sign-up bonus).")
+        static let configuration = CommandConfiguration(
+            commandName: "create-user", abstract: "Create a user (with the sign-up bonus).",
+            discussion: """
+                The password is read from standard input: typed twice without echo on a terminal, \
+                otherwise the first line (e.g. `printf '%s\\n' "$PASSWORD" | pictor admin create-user …`). \
+                It is never an argument, where every user of the host could read it with `ps`.
+                """)
         @OptionGroup var options: ConfigOptions
         @Option(help: "Email address.") var email: String
-        @Option(help: "Password (default: read one line from standard input).") var password: String?
 
         func run() throws {
-            let secret = password ?? readLine(strippingNewline: true) ?? ""
+            let secret: String
+            do { secret = try PasswordInput.read() } catch { fail("\(error)") }
             withDatabase(options) { config, db in
                 let user = try AccountStore(db: db).create(email: email, password: secret, signupBonus: config.accounts.signupBonus)
                 print("created user \(user.id) \(user.email) with \(user.credits) credits")

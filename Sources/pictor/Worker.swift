@@ -17,6 +17,13 @@ struct Worker: ParsableCommand {
     @Option(help: "Jobs to run at once in this process (each with its own database connection).")
     var threads = 1
 
+    @Option(help: "Seconds between purges of expired sessions and ended rate-limit windows (0: none in this process).")
+    var housekeepingInterval = 300
+
+    func validate() throws {
+        guard housekeepingInterval >= 0 else { throw ValidationError("--housekeeping-interval cannot be negative") }
+    }
+
     func run() throws {
         let config: Config
         do { config = try options.load() } catch { fail("\(error)") }
@@ -30,12 +37,18 @@ struct Worker: ParsableCommand {
         let stopping = Atomic<Bool>(false)
         let host = ProcessInfo.processInfo.hostName
         logger.info("worker \(getpid()) starting \(threads) job thread(s)")
-        let loops = (0..<max(1, threads)).map { index in
+        var loops = (0..<max(1, threads)).map { index in
             let thread = Thread {
                 JobLoop(config: config, workerID: "\(host):\(getpid()):\(index)", logger: logger).run(until: stopping)
             }
             thread.start()
             return thread
+        }
+        if housekeepingInterval > 0 {
+            let interval = housekeepingInterval
+            let thread = Thread { HousekeepingLoop(config: config, interval: interval, logger: logger).run(until: stopping) }
+            thread.start()
+            loops.append(thread)
         }
         var signal: Int32 = 0
         sigwait(&stopSignals, &signal)
@@ -70,5 +83,37 @@ private struct JobLoop {
                 sleep(1)
             }
         }
+    }
+}
+
+/// Purges expired rows at start and then every `interval` seconds, on its own connection. Every
+/// worker process runs one; Housekeeping lets one purge at a time through and the rest skip.
+private struct HousekeepingLoop {
+    let config: Config
+    let interval: Int
+    let logger: Logger
+
+    func run(until stopping: borrowing Atomic<Bool>) {
+        var db: Connection?
+        var due = Date()
+        while !stopping.load(ordering: .acquiring) {
+            if Date() >= due {
+                due = Date().addingTimeInterval(Double(interval))
+                do {
+                    let connection = try db ?? Connection(config.databaseURL)
+                    db = connection
+                    if let purged = try Housekeeping(db: connection).purgeExpired(), !purged.isEmpty {
+                        logger.info("housekeeping purged \(purged)")
+                    }
+                } catch {
+                    logger.error("housekeeping: \(error); trying again in \(interval) s")
+                    db?.close()
+                    db = nil
+                }
+            }
+            // Short naps, so a stop signal is noticed as quickly as by the job threads.
+            usleep(250_000)
+        }
+        db?.close()
     }
 }

@@ -225,8 +225,8 @@ final class AccountsTests: XCTestCase {
 
     func testAdminCreatesUsersAndKeys() throws {
         let email = uniqueEmail()
-        let created = try runCommand(PictorStack.binary, ["admin", "create-user", "--config", stack.configPath,
-                                                          "--email", email, "--password", "admin made pw"])
+        let created = try runCommand(PictorStack.binary, ["admin", "create-user", "--config", stack.configPath, "--email", email],
+                                     input: "admin made pw\n")
         XCTAssertTrue(created.contains("with 50 credits"))
         let secret = try runCommand(PictorStack.binary, ["admin", "create-key", "--config", stack.configPath,
                                                          "--email", email, "--name", "ops"]).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -235,6 +235,18 @@ final class AccountsTests: XCTestCase {
         XCTAssertEqual(try json(me)["email"] as? String, email)
         XCTAssertTrue(try runCommand(PictorStack.binary, ["admin", "list-users", "--config", stack.configPath]).contains(email))
         XCTAssertEqual(try browser().logIn(email: email, password: "admin made pw").status, 303)
+    }
+
+    func testAdminCreateUserTakesThePasswordOnlyFromStandardInput() throws {
+        let email = uniqueEmail()
+        let createUser = ["admin", "create-user", "--config", stack.configPath, "--email", email]
+        XCTAssertThrowsError(try runCommand(PictorStack.binary, createUser + ["--password", "seen by ps"], input: "pw\n")) { error in
+            XCTAssertTrue("\(error)".contains("Unknown option '--password'"), "\(error)")
+        }
+        XCTAssertThrowsError(try runCommand(PictorStack.binary, createUser)) { error in
+            XCTAssertTrue("\(error)".contains("no password on standard input"), "\(error)")
+        }
+        XCTAssertEqual(try userCount(email), 0)
     }
 
     func testChangingThePasswordEndsOtherSessions() throws {

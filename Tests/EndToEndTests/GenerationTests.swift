@@ -20,8 +20,8 @@ struct APIUser: @unchecked Sendable {
 
     static func create(on stack: PictorStack, credits: Int = 50) throws -> APIUser {
         let email = "gen-\(UUID().uuidString.prefix(8).lowercased())@example.com"
-        _ = try runCommand(PictorStack.binary, ["admin", "create-user", "--config", stack.configPath, "--email", email,
-                                                "--password", "long enough password"])
+        _ = try runCommand(PictorStack.binary, ["admin", "create-user", "--config", stack.configPath, "--email", email],
+                           input: "long enough password\n")
         if credits < 50 {
             _ = try runCommand(PictorStack.binary, ["admin", "revoke", "--config", stack.configPath, "--email", email,
                                                     "--amount", "\(50 - credits)", "--reason", "test setup"])

@@ -95,10 +95,11 @@ public final class PictorStack {
         return process
     }
 
-    /// Starts one more `pictor worker` process (its log goes to worker.log).
+    /// Starts one more `pictor worker` process, with extra `arguments` (its log goes to
+    /// worker-N.log, N counting from 0).
     @discardableResult
-    public func startJobWorker() throws -> Process {
-        let process = try start(Self.binary, ["worker", "--config", configPath], log: "worker-\(jobWorkers.count).log")
+    public func startJobWorker(arguments: [String] = []) throws -> Process {
+        let process = try start(Self.binary, ["worker", "--config", configPath] + arguments, log: "worker-\(jobWorkers.count).log")
         jobWorkers.append(process)
         return process
     }
@@ -134,8 +135,10 @@ public final class PictorStack {
         (try? String(contentsOfFile: state + "/pictor.log", encoding: .utf8)) ?? ""
     }
 
-    /// Stops nginx and the pool (gracefully: SIGTERM / SIGQUIT) and removes the state directory.
+    /// Checks the money invariant one last time, stops nginx and the pool (gracefully: SIGTERM /
+    /// SIGQUIT) and removes the state directory.
     public func stop() {
+        if serve != nil { DatabaseWatch.shared.release(databaseURL) }
         for worker in jobWorkers where worker.isRunning { worker.terminate(); worker.waitUntilExit() }
         jobWorkers = []
         if let nginx, nginx.isRunning { nginx.terminate(); nginx.waitUntilExit() }

@@ -22,25 +22,35 @@ public struct CommandError: Error, CustomStringConvertible {
 }
 
 /// Runs `path` with `args`, waits for it, and returns what it printed (stdout and stderr
-/// interleaved). Throws `CommandError`, carrying that output, if it exits non-zero.
+/// interleaved). Throws `CommandError`, carrying that output, if it exits non-zero. `input`, if
+/// given, is what the command reads on stdin (otherwise /dev/null).
 ///
 /// Deliberately not Foundation's `Process`: on Linux its `waitUntilExit` waits for a socket
 /// the child inherits, so a command that leaves a daemon behind (`pg_ctl start`, `nginx`)
 /// never "exits". Here the child is spawned with only stdin/stdout/stderr and reaped with
 /// `waitpid`; output goes through a temporary file so a daemon holding it cannot block us.
 public func runCommand(_ path: String, _ args: [String], environment: [String: String]? = nil,
-                       currentDirectory: String? = nil) throws -> String {
+                       currentDirectory: String? = nil, input: String? = nil) throws -> String {
+    var inputPath: String?
+    if let input {
+        let file = NSTemporaryDirectory() + "pictor-stdin-" + UUID().uuidString
+        guard FileManager.default.createFile(atPath: file, contents: Data(input.utf8)) else {
+            throw CommandError(command: [path] + args, status: -1, output: "cannot write \(file)")
+        }
+        inputPath = file
+    }
+    defer { if let inputPath { unlink(inputPath) } }
     var template = Array("/tmp/pictor-cmd-XXXXXX".utf8CString)
     let fd = mkstemp(&template)
     guard fd >= 0 else {
         throw CommandError(command: [path] + args, status: -1, output: "mkstemp failed: errno \(errno)")
     }
-    let outputPath = String(cString: template)
+    let outputPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     defer {
         close(fd)
         unlink(outputPath)
     }
-    let pid = try spawn(path, args, environment: environment, currentDirectory: currentDirectory, output: fd)
+    let pid = try spawn(path, args, environment: environment, currentDirectory: currentDirectory, output: fd, input: inputPath)
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1 {
         guard errno == EINTR else {
@@ -58,14 +68,14 @@ public func runCommand(_ path: String, _ args: [String], environment: [String: S
     return text
 }
 
-/// Starts `path` without waiting for it. stdin is /dev/null; stdout and stderr go to `output`
-/// (or /dev/null); no other descriptor of ours leaks into the child.
+/// Starts `path` without waiting for it. stdin is the file at `input` (or /dev/null); stdout and
+/// stderr go to `output` (or /dev/null); no other descriptor of ours leaks into the child.
 func spawn(_ path: String, _ args: [String], environment: [String: String]? = nil,
-           currentDirectory: String? = nil, output: Int32? = nil) throws -> pid_t {
+           currentDirectory: String? = nil, output: Int32? = nil, input: String? = nil) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 0, input ?? "/dev/null", O_RDONLY, 0)
     if let output = output {
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, output, 2)
@@ -188,7 +198,7 @@ public final class PostgresServer: @unchecked Sendable {
         guard mkdtemp(&template) != nil else {
             throw CommandError(command: ["mkdtemp"], status: -1, output: "errno \(errno)")
         }
-        baseDirectory = String(cString: template)
+        baseDirectory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         dataDirectory = baseDirectory + "/data"
         socketDirectory = baseDirectory + "/socket"
         logFile = baseDirectory + "/server.log"
@@ -207,6 +217,7 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// Creates an empty database with a unique name starting with `prefix` and returns the name.
+    /// The money invariant is checked in it after the tests that use it (`DatabaseWatch`).
     public func createDatabase(prefix: String = "test") throws -> String {
         let cleaned = String(prefix.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }.prefix(40))
         let name: String = lock.withLock {
@@ -217,6 +228,7 @@ public final class PostgresServer: @unchecked Sendable {
         defer { admin.close() }
         // Identifiers cannot be parameters; the name is built from [a-z0-9_] only.
         try admin.execute("CREATE DATABASE \"\(name)\"")
+        DatabaseWatch.shared.watch(conninfo(database: name))
         return name
     }
 

@@ -19,7 +19,9 @@ struct RateLimiter {
     }
 
     /// Adds one event to each key's current window; returns the new counts in key order.
-    /// The key's past windows are dropped on the way, so the table stays one row per key.
+    /// The key's past windows are dropped on the way, so the table stays one row per key. The
+    /// row records when its window ends, because windows differ in length and Housekeeping
+    /// purges the rows of keys that are never hit again.
     @discardableResult
     func hit(_ keys: [String], window seconds: Int) throws -> [Int] {
         try keys.map { key in
@@ -27,9 +29,11 @@ struct RateLimiter {
                 WITH past AS (
                     DELETE FROM rate_limits
                     WHERE key = $1 AND window_start < date_bin(make_interval(secs => $2::float8), now(), timestamptz 'epoch')
+                ), bin AS (
+                    SELECT date_bin(make_interval(secs => $2::float8), now(), timestamptz 'epoch') AS start
                 )
-                INSERT INTO rate_limits (key, window_start, count)
-                VALUES ($1, date_bin(make_interval(secs => $2::float8), now(), timestamptz 'epoch'), 1)
+                INSERT INTO rate_limits (key, window_start, count, expires_at)
+                SELECT $1, start, 1, start + make_interval(secs => $2::float8) FROM bin
                 ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1
                 RETURNING count
                 """, [key, seconds])

@@ -1,0 +1,65 @@
+// Deletes rows that only grow stale: expired sessions and rate-limit windows that have ended.
+
+import Postgres
+
+/// Purges expired rows; `pictor worker` runs it every few minutes. Every worker on every host may
+/// call it at the same moment: an advisory lock lets one through and the others return at once.
+public struct Housekeeping {
+    /// What one run deleted.
+    public struct Purged: Equatable, Sendable, CustomStringConvertible {
+        public var sessions = 0
+        public var rateLimits = 0
+
+        public init(sessions: Int = 0, rateLimits: Int = 0) {
+            self.sessions = sessions
+            self.rateLimits = rateLimits
+        }
+
+        public var isEmpty: Bool { sessions == 0 && rateLimits == 0 }
+        public var description: String { "\(sessions) expired session(s) and \(rateLimits) ended rate-limit window(s)" }
+    }
+
+    /// Arbitrary constant shared by every Pictor process ("PICTOR" in ASCII, plus 2; the migrator uses 1).
+    static let lockKey: Int64 = 0x5049_4354_4F52_02
+
+    private let db: Connection
+    private let batchSize: Int
+
+    /// - Parameter batchSize: rows deleted per statement; a large backlog goes in several short
+    ///   statements instead of one that holds its locks for long.
+    public init(db: Connection, batchSize: Int = 10_000) {
+        self.db = db
+        self.batchSize = max(1, batchSize)
+    }
+
+    /// Deletes every session past its expiry and every rate-limit row whose window has ended.
+    /// Returns nil, having done nothing, when another process holds the lock (is purging now).
+    public func purgeExpired() throws -> Purged? {
+        guard try db.query("SELECT pg_try_advisory_lock($1) AS locked", [Self.lockKey])[0].get("locked", as: Bool.self) else {
+            return nil
+        }
+        // A session lock: if this connection dies, the server releases it with the session.
+        defer { _ = try? db.query("SELECT pg_advisory_unlock($1)", [Self.lockKey]) }
+        // Sessions.lookup treats `expires_at <= now()` as logged out, so these are unreachable.
+        let sessions = try purge("""
+            DELETE FROM sessions WHERE token_hash IN (
+                SELECT token_hash FROM sessions WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)
+            """)
+        // RateLimiter only reads the current window; a row whose window ended counts nothing.
+        let rateLimits = try purge("""
+            DELETE FROM rate_limits WHERE (key, window_start) IN (
+                SELECT key, window_start FROM rate_limits WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)
+            """)
+        return Purged(sessions: sessions, rateLimits: rateLimits)
+    }
+
+    /// Runs a batched DELETE until a batch comes back short.
+    private func purge(_ sql: String) throws -> Int {
+        var total = 0
+        while true {
+            let deleted = try db.query(sql, [batchSize]).affectedRows
+            total += deleted
+            if deleted < batchSize { return total }
+        }
+    }
+}
