@@ -5,7 +5,8 @@ import HTTPClient
 import TestSupport
 import XCTest
 
-/// Sends requests from several threads until told to stop, counting what came back.
+/// Sends requests from several threads until told to stop, counting what came back;
+/// `@unchecked`: its counters and flag are only touched under `lock`.
 final class LoadGenerator: @unchecked Sendable {
     private let lock = NSLock()
     private var statuses: [Int: Int] = [:]

@@ -36,6 +36,8 @@ private struct EchoResponder: Responder {
     }
 }
 
+/// A reply handed from a sender thread to the test; `@unchecked`: written before the sender
+/// leaves its DispatchGroup and read only after the test's wait on it.
 private final class ReplyBox: @unchecked Sendable {
     var reply: FastCGIClient.Reply?
 }

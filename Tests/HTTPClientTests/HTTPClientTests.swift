@@ -12,7 +12,7 @@ final class HTTPClientTests: XCTestCase {
     }
 
     private func server(accepting: Bool = true,
-                        _ handler: @escaping (ReceivedRequest) -> ScriptedResponse = { _ in ScriptedResponse() }) -> TestHTTPServer {
+                        _ handler: @escaping @Sendable (ReceivedRequest) -> ScriptedResponse = { _ in ScriptedResponse() }) -> TestHTTPServer {
         let server = TestHTTPServer(accepting: accepting, handler: handler)
         servers.append(server)
         return server
@@ -312,7 +312,7 @@ final class HTTPClientTests: XCTestCase {
     }
 }
 
-/// A value shared between test threads.
+/// A value shared between test threads; `@unchecked`: `value` is only touched under `lock`.
 private final class Locked<Value>: @unchecked Sendable {
     private var value: Value
     private let lock = NSLock()

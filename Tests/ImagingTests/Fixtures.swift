@@ -107,7 +107,8 @@ enum Fixtures {
     }
 }
 
-/// A value behind a lock, for the fixture cache shared by concurrently running tests.
+/// A value behind a lock, for the fixture cache shared by concurrently running tests;
+/// `@unchecked`: `value` is only touched under `lock`.
 final class Locked<Value>: @unchecked Sendable {
     private var value: Value
     private let lock = NSLock()

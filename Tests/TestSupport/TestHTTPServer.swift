@@ -29,10 +29,12 @@ public struct ScriptedResponse {
     }
 }
 
+/// `@unchecked`: its mutable state (clients, counters, `stopped`) is only touched under `lock`;
+/// the handler is `@Sendable`.
 public final class TestHTTPServer: @unchecked Sendable {
     public let port: UInt16
     private let listener: Int32
-    private let handler: (ReceivedRequest) -> ScriptedResponse
+    private let handler: @Sendable (ReceivedRequest) -> ScriptedResponse
     private let lock = NSLock()
     private var clients: [Int32] = []
     private var stopped = false
@@ -44,7 +46,7 @@ public final class TestHTTPServer: @unchecked Sendable {
     public var requests: [ReceivedRequest] { lock.withLock { _requests } }
 
     /// Binds 127.0.0.1 on a free port; accepts connections only if `accepting`.
-    public init(accepting: Bool = true, handler: @escaping (ReceivedRequest) -> ScriptedResponse = { _ in ScriptedResponse() }) {
+    public init(accepting: Bool = true, handler: @escaping @Sendable (ReceivedRequest) -> ScriptedResponse = { _ in ScriptedResponse() }) {
         self.handler = handler
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
