@@ -40,7 +40,7 @@ public struct Housekeeping {
         }
         // A session lock: if this connection dies, the server releases it with the session.
         defer { _ = try? db.query("SELECT pg_advisory_unlock($1)", [Self.lockKey]) }
-        // Sessions.lookup treats `expires_at <= now()` as logged out, so these are unreachable.
+        // SessionStore.lookup treats `expires_at <= now()` as logged out, so these are unreachable.
         let sessions = try purge("""
             DELETE FROM sessions WHERE token_hash IN (
                 SELECT token_hash FROM sessions WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)

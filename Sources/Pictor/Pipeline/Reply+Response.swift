@@ -34,11 +34,8 @@ extension Reply {
 extension Response {
     /// A JSON response from an Encodable value; never cached (answers are per caller).
     static func json(_ value: any Encodable, status: Int = 200) -> Response {
-        let encoder = JSONEncoder()
-        // Sorted, so the same answer is the same bytes (the encoder's own order varies).
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Only a non-finite Double could fail to encode, and no API value is one.
-        let body = (try? encoder.encode(value)).map { Array($0) }
+        let body = (try? JSONWriter.encode(value))
             ?? Array(#"{"error":{"code":"internal_error","message":"The answer could not be encoded."}}"#.utf8)
         return Response(status: status, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: body)
     }
