@@ -57,7 +57,7 @@ let package = Package(
 
         // Tests: one target per module, plus the end-to-end suite through nginx.
         .target(name: "TestSupport", dependencies: ["Postgres", "HTTPClient", "Imaging"], path: "Tests/TestSupport"),
-        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Codecs"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),

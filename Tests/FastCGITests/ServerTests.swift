@@ -4,6 +4,7 @@
 import Foundation
 import Logging
 import Synchronization
+import TestSupport
 import XCTest
 
 /// Counts the `/slow` requests a server has begun, so a test can wait until one is in flight.

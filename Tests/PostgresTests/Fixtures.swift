@@ -54,16 +54,6 @@ func assertPostgresError<T>(_ body: @autoclosure () throws -> T, file: StaticStr
     }
 }
 
-/// Checks `condition` until it holds or `timeout` seconds have passed, and says whether it held.
-/// Meant for conditions that ask the server: each check is a round trip, which paces the loop.
-func waitUntil(timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    repeat {
-        if try condition() { return true }
-    } while Date() < deadline
-    return false
-}
-
 /// Collects values from several threads.
 final class Locked<Value: Sendable>: Sendable {
     private let value: Mutex<Value>

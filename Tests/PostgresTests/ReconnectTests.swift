@@ -147,11 +147,11 @@ private final class Terminator: Sendable {
             defer { finished.signal() }
             guard let killer = try? Connection(conninfo) else { return }
             defer { killer.close() }
-            let sleeping = (try? waitUntil(timeout: timeout) {
+            let sleeping = (try? waitUntil("the backend to be inside pg_sleep", timeout: timeout) {
                 let rows = try killer.query(
                     "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep'", [pid])
                 return try rows[0].get("n", as: Int.self) == 1
-            }) ?? false
+            }) != nil
             sawItSleeping.withLock { $0 = sleeping }
             _ = try? killer.query("SELECT pg_terminate_backend($1)", [pid])
         }.start()

@@ -9,7 +9,7 @@ enum AccountPages {
 
     @Sendable static func signupForm(_ context: inout RequestContext) throws -> Reply {
         if try context.session() != nil { return .redirect(to: "/account") }
-        return .page(SignupPage(csrfToken: try context.csrfToken(), next: nextPath(context)))
+        return .page(SignupPage(form: CredentialsForm(csrfToken: try context.csrfToken(), next: nextPath(context))))
     }
 
     @Sendable static func signup(_ context: inout RequestContext) throws -> Reply {
@@ -20,17 +20,17 @@ enum AccountPages {
                 .create(email: email, password: form["password"] ?? "", signupBonus: context.app.config.accounts.signupBonus)
             return try startSession(for: user, &context, then: safeLocalPath(form["next"]) ?? "/account?notice=welcome")
         } catch let error as AccountError {
-            let page = SignupPage(csrfToken: try context.csrfToken(), email: email, error: error.message,
-                                  next: safeLocalPath(form["next"]))
+            let page = SignupPage(form: CredentialsForm(csrfToken: try context.csrfToken(), email: email, error: error.message,
+                                                        next: safeLocalPath(form["next"])))
             return .page(page, status: error == .emailTaken ? 409 : 400)
         }
     }
 
     @Sendable static func loginForm(_ context: inout RequestContext) throws -> Reply {
         if try context.session() != nil { return .redirect(to: nextPath(context) ?? "/account") }
-        var page = LoginPage(csrfToken: try context.csrfToken(), next: nextPath(context))
+        var page = LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), next: nextPath(context)))
         if try context.query()["notice"] == "password_changed" {
-            page.notice = "Your password was changed. Log in with the new one."
+            page.form.notice = "Your password was changed. Log in with the new one."
         }
         return .page(page)
     }
@@ -41,8 +41,9 @@ enum AccountPages {
         let address = context.request.remoteAddress
         let throttle = LoginThrottle(db: try context.db(), config: context.app.config.accounts)
         func refuse(_ error: HTTPError) throws -> Reply {
-            var reply = Reply.page(LoginPage(csrfToken: try context.csrfToken(), email: email, error: error.message,
-                                             next: safeLocalPath(form["next"])), status: error.status)
+            let page = LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), email: email, error: error.message,
+                                                       next: safeLocalPath(form["next"])))
+            var reply = Reply.page(page, status: error.status)
             for (name, value) in error.headers { reply.setHeader(name, value) }
             return reply
         }

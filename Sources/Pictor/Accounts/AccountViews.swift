@@ -2,33 +2,14 @@
 
 import Templates
 
-/// `/signup`, empty or refilled after an error.
-struct SignupPage: PageModel {
-    static let template = "signup"
-    let title = "Create your account"
+/// What the sign-up and login forms show: empty, or refilled after an error.
+struct CredentialsForm: TemplateModel {
     var csrfToken: String
     var email: String?
     var error: String?
-    /// Where to go once signed up (a local path).
-    var next: String?
-
-    var templateFields: TemplateFields {
-        var fields: TemplateFields = ["csrf_token": .text(csrfToken)]
-        fields.add("email", email)
-        fields.add("error", error)
-        fields.add("next", next)
-        return fields
-    }
-}
-
-/// `/login`, empty or refilled after an error.
-struct LoginPage: PageModel {
-    static let template = "login"
-    let title = "Log in"
-    var csrfToken: String
-    var email: String?
-    var error: String?
+    /// An information message above the form.
     var notice: String?
+    /// Where to go once signed in (a local path).
     var next: String?
 
     var templateFields: TemplateFields {
@@ -39,6 +20,22 @@ struct LoginPage: PageModel {
         fields.add("next", next)
         return fields
     }
+}
+
+/// `/signup`.
+struct SignupPage: PageModel {
+    static let template = "signup"
+    let title = "Create your account"
+    var form: CredentialsForm
+    var templateFields: TemplateFields { form.templateFields }
+}
+
+/// `/login`.
+struct LoginPage: PageModel {
+    static let template = "login"
+    let title = "Log in"
+    var form: CredentialsForm
+    var templateFields: TemplateFields { form.templateFields }
 }
 
 /// `/account`: balance, plan, ledger history and API keys.
