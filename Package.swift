@@ -33,8 +33,8 @@ let package = Package(
                 swiftSettings: crossModule),
         .target(name: "Postgres", dependencies: ["CLibPQ", "Codecs"], swiftSettings: crossModule),
         .target(name: "Crypto", dependencies: ["COpenSSL", "Codecs"], swiftSettings: crossModule),
-        .target(name: "HTTPClient", dependencies: ["CCurl"]),
-        .target(name: "Imaging", dependencies: ["CMagickWand"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "Codecs"]),
+        .target(name: "Imaging", dependencies: ["CMagickWand", "Codecs"]),
 
         // Mustache templates compiled once and rendered to bytes (the page hot path).
         .target(name: "Templates", swiftSettings: crossModule),

@@ -53,9 +53,10 @@ public enum Hex {
         }
     }
 
-    /// The lower-case digit for `value`, which must be below 16.
+    /// The digit for `value`, which must be below 16: lower-case, or upper-case where a format
+    /// prefers it (percent-encoding, RFC 3986).
     @inlinable
-    public static func digit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") &+ value : UInt8(ascii: "a") &- 10 &+ value
+    public static func digit(_ value: UInt8, uppercase: Bool = false) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") &+ value : (uppercase ? UInt8(ascii: "A") : UInt8(ascii: "a")) &- 10 &+ value
     }
 }

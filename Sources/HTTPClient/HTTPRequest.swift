@@ -1,5 +1,7 @@
 // The request value handed to HTTPClient, and form encoding for request bodies and query strings.
 
+import Codecs
+
 /// An HTTP request: method, absolute URL, header fields in order, and body bytes.
 public struct HTTPRequest: Sendable {
     /// Method token, e.g. `GET`, `POST`, `HEAD`, `PUT`, `PATCH`, `DELETE`.
@@ -36,8 +38,6 @@ extension HTTPRequest {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static let upperHex = Array("0123456789ABCDEF".utf8)
-
     private static func appendFormEncoded(_ string: String, to out: inout [UInt8]) {
         for byte in string.utf8 {
             switch byte {
@@ -49,8 +49,8 @@ extension HTTPRequest {
                 out.append(UInt8(ascii: "+"))
             default:
                 out.append(UInt8(ascii: "%"))
-                out.append(upperHex[Int(byte >> 4)])
-                out.append(upperHex[Int(byte & 0x0f)])
+                out.append(Hex.digit(byte >> 4, uppercase: true))
+                out.append(Hex.digit(byte & 0x0f, uppercase: true))
             }
         }
     }

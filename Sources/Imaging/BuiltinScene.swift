@@ -1,4 +1,5 @@
 // The builtin provider's picture as data: palette, background gradient and shapes, from a seed.
+import Codecs
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,14 +34,7 @@ struct RGB: Equatable {
 
     /// `#rrggbb`, the form MagickWand's PixelSetColor parses.
     var hex: String {
-        let digits = Array("0123456789abcdef")
-        var text = "#"
-        for component in [r, g, b] {
-            let byte = Int((min(max(component, 0), 1) * 255).rounded())
-            text.append(digits[byte >> 4])
-            text.append(digits[byte & 15])
-        }
-        return text
+        "#" + Hex.encode([r, g, b].map { UInt8((min(max($0, 0), 1) * 255).rounded()) })
     }
 }
 

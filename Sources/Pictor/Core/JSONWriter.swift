@@ -2,6 +2,8 @@
 // JSONEncoder needs `.sortedKeys` for stable output (its own order varies from run to run), and
 // sorting made the API's list answers a fifth slower; a type's own order is stable and cheaper.
 
+import Codecs
+
 /// Writes `Encodable` values as JSON. Only what the API's types use is supported: objects,
 /// arrays, strings, integers, booleans, null and finite doubles.
 enum JSONWriter {
@@ -26,15 +28,11 @@ enum JSONWriter {
             case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
             case 0..<0x20:
                 out += Array("\\u00".utf8)
-                out += [Self.hexDigit(byte >> 4), Self.hexDigit(byte & 0xF)]
+                out += [Hex.digit(byte >> 4), Hex.digit(byte & 0xF)]
             default: out.append(byte)
             }
         }
         out.append(UInt8(ascii: "\""))
-    }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 }
 
