@@ -34,10 +34,12 @@ extension Reply {
 extension Response {
     /// A JSON response from an Encodable value; never cached (answers are per caller).
     static func json(_ value: any Encodable, status: Int = 200) -> Response {
+        let headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
         // Only a non-finite Double could fail to encode, and no API value is one.
-        let body = (try? JSONWriter.encode(value))
-            ?? Array(#"{"error":{"code":"internal_error","message":"The answer could not be encoded."}}"#.utf8)
-        return Response(status: status, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: body)
+        guard let body = try? JSONWriter.encode(value) else {
+            return Response(status: 500, headers: headers, body: (try? JSONWriter.encode(ErrorEnvelope(.internalError))) ?? [])
+        }
+        return Response(status: status, headers: headers, body: body)
     }
 
     /// The Content-Security-Policy of every page: no inline script or style, nothing from
