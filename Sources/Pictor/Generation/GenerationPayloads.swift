@@ -117,8 +117,10 @@ struct ModelObject: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, provider, sizes
-        case creditCost = "credit_cost", defaultSteps = "default_steps", offlinePreview = "offline_preview"
+        case name, provider
+        case creditCost = "credit_cost"
+        case sizes
+        case defaultSteps = "default_steps", offlinePreview = "offline_preview"
     }
 }
 
