@@ -7,6 +7,8 @@ public enum FormError: Error, Equatable, CustomStringConvertible {
     case malformedPercentEncoding
     case invalidUTF8
     case unsupportedContentType(String)
+    /// NUL or another control character other than tab, CR and LF, in the named field.
+    case controlCharacter(field: String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,8 @@ public enum FormError: Error, Equatable, CustomStringConvertible {
         case .invalidUTF8: return "The form data is not valid UTF-8."
         case .unsupportedContentType(let type):
             return "Expected a form body (application/x-www-form-urlencoded), got \(type.isEmpty ? "none" : type)."
+        case .controlCharacter(let field):
+            return "`\(String(field.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.prefix(64)))` contains a control character."
         }
     }
 }
@@ -24,16 +28,26 @@ public struct FormData: Sendable, Equatable {
 
     public init(pairs: [(name: String, value: String)] = []) { self.pairs = pairs }
 
-    /// Decodes `a=1&b=x+y%21`. Throws on bad `%` escapes or invalid UTF-8 rather than guessing,
-    /// so a mangled request gets a 400 instead of silently wrong data.
+    /// Decodes `a=1&b=x+y%21`. Throws on bad `%` escapes, invalid UTF-8 or control characters
+    /// rather than guessing, so a mangled request gets a 400 instead of silently wrong data (a
+    /// NUL would otherwise reach PostgreSQL, which refuses it in text, as a 500). Tab, CR and LF
+    /// pass: multi-line fields such as prompts have them; one-line fields check their own.
     public init(urlEncoded bytes: [UInt8]) throws {
         pairs = []
         for field in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = field.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             let name = try FormData.decodeComponent(parts[0])
             let value = parts.count > 1 ? try FormData.decodeComponent(parts[1]) : ""
+            if FormData.hasControlCharacter(name) || FormData.hasControlCharacter(value) {
+                throw FormError.controlCharacter(field: name)
+            }
             pairs.append((name, value))
         }
+    }
+
+    /// C0 controls but tab, LF and CR, and DEL.
+    public static func hasControlCharacter(_ text: String) -> Bool {
+        text.utf8.contains { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D) || $0 == 0x7F }
     }
 
     /// The first value for a name.

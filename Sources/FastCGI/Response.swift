@@ -40,21 +40,28 @@ public struct Response: Sendable {
         }
     }
 
-    /// The CGI response head: a `Status:` line, the headers and the blank line.
-    /// Header values lose any CR/LF so a value can never inject a header.
+    /// The CGI response head: a `Status:` line, the headers and the blank line. A header whose
+    /// name or value holds a control character is left out whole: CR or LF would inject a header,
+    /// and nginx answers 502 to a NUL, so no value that reached this far may carry one.
     func cgiHead() -> [UInt8] {
         var head: [UInt8] = []
         head.reserveCapacity(512)
         head += "Status: \(status) \(Response.reasonPhrase(status))\r\n".utf8
-        for (name, value) in headers {
+        for (name, value) in headers where Self.isSafeHeader(name: name, value: value) {
             head += name.utf8
             head += ": ".utf8
-            head += value.utf8.lazy.filter { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
+            head += value.utf8
             head += "\r\n".utf8
         }
         if header("Content-Length") == nil { head += "Content-Length: \(body.count)\r\n".utf8 }
         head += "\r\n".utf8
         return head
+    }
+
+    /// A name of visible ASCII without `:`; a value without control characters (tab allowed).
+    static func isSafeHeader(name: String, value: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+            && value.utf8.allSatisfy { ($0 >= 0x20 && $0 != 0x7F) || $0 == 0x09 }
     }
 
     public static func reasonPhrase(_ status: Int) -> String {

@@ -75,10 +75,14 @@ final class RequestTests: XCTestCase {
         }
     }
 
-    func testResponseHeadStripsHeaderInjection() {
-        let response = Response(status: 303, headers: [("Location", "/x\r\nSet-Cookie: evil=1")], body: [])
-        let head = String(decoding: response.cgiHead(), as: UTF8.self)
-        XCTAssertEqual(head, "Status: 303 See Other\r\nLocation: /xSet-Cookie: evil=1\r\nContent-Length: 0\r\n\r\n")
+    func testHeadersWithControlCharactersAreLeftOutWhole() {
+        for value in ["/x\r\nSet-Cookie: evil=1", "/\0/evil", "/a\u{1}b", "/\u{7F}", "/\n"] {
+            let response = Response(status: 303, headers: [("Location", value), ("X-Kept", "yes\tok")], body: [])
+            let head = String(decoding: response.cgiHead(), as: UTF8.self)
+            XCTAssertEqual(head, "Status: 303 See Other\r\nX-Kept: yes\tok\r\nContent-Length: 0\r\n\r\n", value.debugDescription)
+        }
+        let badName = Response(status: 200, headers: [("X-A: b", "c"), ("", "d"), ("X\nY", "e")], body: [])
+        XCTAssertEqual(String(decoding: badName.cgiHead(), as: UTF8.self), "Status: 200 OK\r\nContent-Length: 0\r\n\r\n")
     }
 
     func testResponseHeaderNamesIgnoreCase() {

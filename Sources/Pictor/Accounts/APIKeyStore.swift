@@ -26,8 +26,8 @@ public struct APIKeyStore {
     /// Creates a key; the returned secret is the only time it exists outside the client.
     public func create(userID: Int64, name rawName: String) throws -> (key: APIKey, secret: String) {
         let name = rawName.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty, name.count <= 100 else {
-            throw AccountError(message: "Give the key a name of 1 to 100 characters.")
+        guard !name.isEmpty, name.count <= 100, !name.contains(where: { $0.isNewline || $0 == "\t" }) else {
+            throw AccountError(message: "Give the key a name of 1 to 100 characters, on one line.")
         }
         let secret = Self.secretPrefix + Crypto.randomToken(bytes: 32)
         let prefix = String(secret.prefix(Self.secretPrefix.count + 8))

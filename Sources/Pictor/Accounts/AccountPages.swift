@@ -48,7 +48,8 @@ enum AccountPages {
             return reply
         }
         do {
-            try throttle.check(email: email, address: address)
+            let delay = try throttle.check(email: email, address: address)
+            if delay > 0 { Thread.sleep(forTimeInterval: delay) }   // an account under attack: slow, not shut
         } catch let error as HTTPError {
             return try refuse(error)
         }
@@ -58,7 +59,7 @@ enum AccountPages {
             // The same words whether the email is unknown or the password wrong.
             return try refuse(HTTPError(401, code: "unauthorized", message: "Email or password is incorrect."))
         }
-        try throttle.recordSuccess(email: email)
+        try throttle.recordSuccess(email: email, address: address)
         return try startSession(for: user, &context, then: safeLocalPath(form["next"]) ?? "/account")
     }
 

@@ -224,9 +224,14 @@ struct ListCursor: Equatable {
         self.id = id
     }
 
+    /// Times a cursor may name: from 1970 to the end of year 9999, which PostgreSQL's timestamps
+    /// hold; a wilder number would overflow there (a 500) instead of being refused here (a 400).
+    static let microsRange: ClosedRange<Int64> = 0...253_402_300_799_999_999
+
     init(token: String) throws {
         let parts = token.split(separator: "_")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+        guard parts.count == 2, let micros = Int64(parts[0]), Self.microsRange.contains(micros),
+              let id = UUID(uuidString: String(parts[1])) else {
             throw HTTPError.badRequest("`cursor` is not a cursor this API returned.")
         }
         self.init(micros: micros, id: id)

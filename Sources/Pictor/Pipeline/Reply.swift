@@ -65,9 +65,26 @@ public struct Reply: Sendable {
     }
 }
 
-/// A `next` parameter is only followed when it is a path on this site (no open redirects).
+/// A `next` or `back` parameter is only followed when it is a path on this site: it starts with
+/// one `/` (not `//` or `/\`, which browsers read as another host) and holds only characters
+/// a URL path and query may carry as they are. Anything else is refused whole rather than
+/// cleaned: browsers drop tab, CR and LF from URLs, so `/\t/evil.example` would become
+/// `//evil.example`, and NUL or other bytes could not go into a Location header at all.
 func safeLocalPath(_ candidate: String?) -> String? {
-    guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.hasPrefix("/\\"),
-          !candidate.contains(where: { $0.isNewline }) else { return nil }
+    guard let candidate, candidate.utf8.first == UInt8(ascii: "/"), candidate.utf8.count <= 2048 else { return nil }
+    let bytes = Array(candidate.utf8)
+    if bytes.count > 1, bytes[1] == UInt8(ascii: "/") || bytes[1] == UInt8(ascii: "\\") { return nil }
+    guard bytes.allSatisfy(isLocalPathByte) else { return nil }
     return candidate
+}
+
+/// RFC 3986's unreserved and sub-delims characters, plus `/ ? # : @ %`: no controls, spaces,
+/// backslashes, quotes or non-ASCII (a path with those arrives percent-encoded).
+private func isLocalPathByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        return true
+    default:
+        return "-._~!$&'()*+,;=:@/?#%".utf8.contains(byte)
+    }
 }
