@@ -106,6 +106,42 @@ final class SecurityTests: XCTestCase {
         XCTAssertEqual(try visitor.get("/account?before=9223372036854775807").status, 200)
     }
 
+    func testSignedInPagesAreKeptByNoCache() throws {
+        let (visitor, _) = try member()
+        for path in ["/account", "/gallery", "/generate", "/", "/no/such/page"] {
+            XCTAssertEqual(try visitor.get(path).header("cache-control"), "private, no-store", path)
+        }
+        XCTAssertEqual(try Browser(base: stack.baseURL).get("/").header("cache-control"), "no-cache", "signed out: revalidated")
+    }
+
+    func testGuessesOfTheCurrentPasswordAreThrottled() throws {
+        let (visitor, _) = try member()
+        let change = { (current: String) in
+            try visitor.post("/account/password", [("current_password", current), ("new_password", "a brand new password 2")],
+                             csrfFrom: "/account")
+        }
+        for _ in 0..<10 { XCTAssertEqual(try change("a wrong guess").status, 400) }
+        let refused = try change("correct horse battery")
+        XCTAssertEqual(refused.status, 429, "past the limit even the right password waits")
+        XCTAssertNotNil(Int(refused.header("retry-after") ?? ""))
+        XCTAssertTrue(refused.text.contains("Too many wrong passwords."))
+    }
+
+    func testAPasswordChangeRevokesAPIKeysOnlyWhenAsked() throws {
+        for revoke in [false, true] {
+            let (visitor, email) = try member()
+            let key = try runCommand(PictorStack.binary, ["admin", "create-key", "--config", stack.configPath, "--email", email,
+                                                          "--name", "tests"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            var fields = [("current_password", "correct horse battery"), ("new_password", "another brand new password")]
+            if revoke { fields.append(("revoke_api_keys", "1")) }
+            let changed = try visitor.post("/account/password", fields, csrfFrom: "/account")
+            XCTAssertEqual(changed.status, 303)
+            let me = try HTTPClient().send(HTTPRequest(method: "GET", url: stack.baseURL + "/api/v1/me",
+                                                       headers: [("Authorization", "Bearer " + key)]))
+            XCTAssertEqual(me.status, revoke ? 401 : 200, "revoke: \(revoke)")
+        }
+    }
+
     private func counts() throws -> (generations: Int, keys: Int) {
         let db = try Connection(stack.databaseURL)
         defer { db.close() }

@@ -45,6 +45,12 @@ public struct APIKeyStore {
             """, [userID]).map(Self.key)
     }
 
+    /// Revokes every live key of the user (after a password change, when they ask); the count.
+    @discardableResult
+    public func revokeAll(userID: Int64) throws -> Int {
+        try db.query("UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", [userID]).affectedRows
+    }
+
     /// Revokes one of the user's keys; false when there is no such live key of theirs.
     public func revoke(userID: Int64, keyID: Int64) throws -> Bool {
         try db.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",

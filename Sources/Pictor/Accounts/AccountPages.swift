@@ -87,6 +87,7 @@ enum AccountPages {
 
     static let notices = [
         "password_changed": "Your password was changed. Other devices have been signed out.",
+        "password_changed_keys_revoked": "Your password was changed. Other devices have been signed out and every API key was revoked.",
         "key_revoked": "The API key was revoked. Programs using it can no longer call the API.",
     ]
 
@@ -123,18 +124,34 @@ enum AccountPages {
         return page
     }
 
+    /// Guesses of the current password are throttled like logins, per account: a stolen session
+    /// must not become a way to find the password. Ticking the box also revokes every API key.
     @Sendable static func changePassword(_ context: inout RequestContext) throws -> Reply {
         let user = try context.requireUser()
         let form = try context.form()
+        let limiter = RateLimiter(db: try context.db())
+        let key = "password:user:\(user.id)", accounts = context.app.config.accounts
+        let (failures, retryAfter) = try limiter.current(key, window: accounts.loginWindow)
+        guard failures < accounts.loginMaxFailures else {
+            var page = try accountPage(&context)
+            page.passwordError = "Too many wrong passwords. Try again in \((retryAfter + 59) / 60) minute(s)."
+            return Reply.page(page, status: 429).header("Retry-After", String(retryAfter))
+        }
         do {
             try AccountStore(db: context.db(), hasher: context.app.hasher)
                 .changePassword(userID: user.id, current: form["current_password"] ?? "", new: form["new_password"] ?? "")
         } catch let error as AccountError {
+            if error == .wrongCurrentPassword { try limiter.hit([key], window: accounts.loginWindow) }
             var page = try accountPage(&context)
             page.passwordError = error.message
             return .page(page, status: 400)
         }
+        try limiter.reset(key)
         if let session = try context.session() { try SessionStore(db: context.db()).deleteOthers(of: session) }
+        if form["revoke_api_keys"] == "1" {
+            try APIKeyStore(db: context.db()).revokeAll(userID: user.id)
+            return .redirect(to: "/account?notice=password_changed_keys_revoked#main")
+        }
         return .redirect(to: "/account?notice=password_changed#main")
     }
 

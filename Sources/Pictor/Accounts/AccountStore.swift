@@ -57,7 +57,7 @@ public struct AccountStore {
     public func changePassword(userID: Int64, current: String, new: String) throws {
         let rows = try db.query("SELECT password_hash FROM users WHERE id = $1", [userID])
         guard let stored: String = try rows.first?.get("password_hash"), hasher.verify(current, against: stored) else {
-            throw AccountError(message: "Your current password is not correct.")
+            throw AccountError.wrongCurrentPassword
         }
         try Credentials.validatePassword(new)
         try db.query("UPDATE users SET password_hash = $2 WHERE id = $1", [userID, hasher.hash(new)])

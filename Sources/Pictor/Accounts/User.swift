@@ -33,6 +33,7 @@ public struct AccountError: Error, Equatable, CustomStringConvertible {
     static let invalidEmail = AccountError(message: "Enter a valid email address.")
     static let passwordTooShort = AccountError(message: "Use a password of at least 8 characters.")
     static let passwordTooLong = AccountError(message: "Use a password of at most 1024 characters.")
+    static let wrongCurrentPassword = AccountError(message: "Your current password is not correct.")
     static let emailTaken = AccountError(message: "An account with this email already exists. Log in instead?")
 }
 

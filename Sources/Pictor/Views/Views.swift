@@ -83,7 +83,10 @@ struct Views: Sendable {
             fields.add("csrf_token", .text(viewer.csrfToken))
         }
         fields.add("year", .number(Self.currentYear()))
-        return Response.html(library.render(type(of: page).template, fields, shared: shared) ?? [], status: status)
+        var response = Response.html(library.render(type(of: page).template, fields, shared: shared) ?? [], status: status)
+        // A signed-in page holds the account's data: kept by no cache, the browser's included.
+        if viewer != nil { response.setHeader("Cache-Control", "private, no-store") }
+        return response
     }
 
     /// Renders pieces of a page on their own (gallery tiles), for a page to show as `.markup`.
