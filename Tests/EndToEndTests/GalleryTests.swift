@@ -70,11 +70,26 @@ final class GalleryTests: XCTestCase {
         XCTAssertTrue(page.text.contains(files[2]))
         XCTAssertFalse(page.text.contains("/publish"), "visitors get no owner actions")
 
-        // Unpublished: private again.
+        // Unpublished: private again, under new names, so the public URLs (and what caches keep
+        // under them) lead nowhere, even if someone later learns the private files' location.
         XCTAssertEqual(try owner.post("/generations/\(id)/publish", [("public", "0")], csrfFrom: "/generate").status, 303)
         for path in files { XCTAssertEqual(try anonymous().get(stack.baseURL + path).status, 404, path) }
         XCTAssertEqual(try stranger.get("/generations/" + id).status, 404)
         XCTAssertEqual(try owner.get(routes[0]).status, 200)
+        let renamed = try keys(id)
+        XCTAssertTrue(Set(renamed).isDisjoint(with: files.map { String($0.dropFirst("/media/".count)) }), "\(renamed)")
+        for key in renamed {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: stack.state + "/media/private/" + key), key)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: stack.state + "/media/public/" + key), key)
+        }
+        for old in files {
+            let name = String(old.dropFirst("/media/".count))
+            for side in ["public", "private"] {
+                XCTAssertFalse(FileManager.default.fileExists(atPath: stack.state + "/media/\(side)/" + name), "\(side)/\(name)")
+            }
+        }
+        XCTAssertTrue(renamed[0].hasSuffix(".png") && renamed[1].hasSuffix("-256.webp") && renamed[2].hasSuffix("-512.webp"),
+                      "the names keep their sizes and types: \(renamed)")
     }
 
     func testOthersCannotPublishOrFavoriteMyImages() throws {

@@ -74,6 +74,49 @@ public struct MediaStore: Sendable {
         return missing
     }
 
+    /// The same files under one fresh unguessable base name, each keeping what follows the old
+    /// name's 32 hex digits (`-256.webp`, `.png`).
+    static func renamed(_ keys: [String?]) -> [String?] {
+        let base = newKey()
+        return keys.map { key in
+            key.map { base + String(($0.split(separator: "/").last ?? Substring($0)).dropFirst(32)) }
+        }
+    }
+
+    /// Moves public files to new names on the private side (unpublishing): the old public URLs,
+    /// and any copy a cache keeps under them, then lead nowhere on this site. A file already
+    /// moved is left alone; one found nowhere is returned for the caller to report. On any other
+    /// failure the files moved so far go back, so nothing changes.
+    func unpublish(_ moves: [(from: String, to: String)]) throws -> [String] {
+        var missing: [String] = [], done: [(from: String, to: String)] = []
+        for move in moves {
+            let target = path(for: move.to, isPublic: false)
+            if access(target, F_OK) == 0 { continue }
+            do {
+                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+            } catch {
+                undo(done)
+                throw error
+            }
+            let sources = [path(for: move.from, isPublic: true), path(for: move.from, isPublic: false)]
+            if rename(sources[0], target) == 0 || (errno == ENOENT && rename(sources[1], target) == 0) {
+                done.append(move)
+            } else if errno == ENOENT {
+                missing.append(move.from)
+            } else {
+                let reason = String(cString: strerror(errno))
+                undo(done)
+                throw MediaError("cannot move \(move.from): \(reason)")
+            }
+        }
+        return missing
+    }
+
+    private func undo(_ moves: [(from: String, to: String)]) {
+        for move in moves { rename(path(for: move.to, isPublic: false), path(for: move.from, isPublic: true)) }
+    }
+
     /// Removes the files from both sides; missing ones are fine (deleting twice is not an error).
     func delete(_ keys: [String?]) {
         for key in keys.compactMap({ $0 }) {
