@@ -32,6 +32,12 @@ final class GenerationInputTests: XCTestCase {
         XCTAssertFalse(made.isPublic)
     }
 
+    func testPromptsAreStoredInNFCSoSearchesFindThemHoweverTyped() throws {
+        let decomposed = try input { $0.prompt = "cafe\u{301} au lait"; $0.negative_prompt = "nai\u{308}ve" }
+        XCTAssertEqual(Array(decomposed.prompt.unicodeScalars), Array("caf\u{E9} au lait".unicodeScalars))
+        XCTAssertEqual(Array(decomposed.negativePrompt.unicodeScalars), Array("na\u{EF}ve".unicodeScalars))
+    }
+
     func testPromptRules() {
         XCTAssertEqual(refusal { $0.prompt = " \n " }?.code, "invalid_prompt")
         XCTAssertEqual(refusal { $0.prompt = nil }?.code, "invalid_prompt")

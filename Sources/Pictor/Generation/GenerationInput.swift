@@ -38,7 +38,8 @@ struct GenerationInput: Equatable {
     /// Checks every rule of the contract; the first broken one is a 400 with a message that
     /// names the field. Nothing has been charged or stored at this point.
     init(_ raw: Raw, models: [ImageModel]) throws {
-        let prompt = (raw.prompt ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        // NFC, so a prompt typed with combining accents is found by a search typed without them.
+        let prompt = (raw.prompt ?? "").precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !prompt.isEmpty else { throw HTTPError.badRequest("Write a prompt describing the image.", code: "invalid_prompt") }
         guard prompt.count <= Self.maxPromptLength else {
             throw HTTPError.badRequest("The prompt is longer than \(Self.maxPromptLength) characters.", code: "invalid_prompt")
@@ -46,7 +47,7 @@ struct GenerationInput: Equatable {
         guard !prompt.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }) else {
             throw HTTPError.badRequest("The prompt contains control characters.", code: "invalid_prompt")
         }
-        let negative = (raw.negative_prompt ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let negative = (raw.negative_prompt ?? "").precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
         guard negative.count <= Self.maxPromptLength else {
             throw HTTPError.badRequest("The negative prompt is longer than \(Self.maxPromptLength) characters.")
         }

@@ -100,7 +100,9 @@ struct GenerationStore {
         case .user(let id): query.add("g.user_id = $", id)
         case .session(let hash): query.add("g.user_id = " + SessionStore.liveUserID, hash)
         }
-        if let words = filter.words?.trimmingCharacters(in: .whitespacesAndNewlines), !words.isEmpty {
+        // NFC, as prompts are stored (GenerationInput), so é matches é however it was typed.
+        if let words = filter.words?.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines),
+           !words.isEmpty {
             query.add("g.prompt_tsv @@ plainto_tsquery('simple', $)", words)
             query.planEachTime = true
         }
