@@ -163,6 +163,28 @@ final class LoginKeyingTests: XCTestCase {
         XCTAssertEqual(try Browser(base: stack.baseURL).logIn(email: email + "\t").status, 429,
                        "three failures on one account from this address, however the email was typed")
     }
+
+    /// The attack that locked anyone out: failures from one address no longer refuse the owner's
+    /// right password from another (curl sends from 127.0.0.2, which nginx reports as the address).
+    func testFailuresFromOneAddressDoNotLockTheOwnerOutFromAnother() throws {
+        let stack = try PictorStack(settings: ["accounts.login_max_failures": "3", "accounts.login_window": "60"])
+        defer { stack.stop() }
+        let email = "owner-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        try Browser(base: stack.baseURL).signUp(email: email)
+        for _ in 0..<4 { _ = try Browser(base: stack.baseURL).logIn(email: email, password: "wrong password") }
+        XCTAssertEqual(try Browser(base: stack.baseURL).logIn(email: email).status, 429, "the guessing address is refused")
+
+        let jar = NSTemporaryDirectory() + "jar-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: jar) }
+        let curl = ["--silent", "--interface", "127.0.0.2", "--cookie", jar, "--cookie-jar", jar]
+        let form = try runCommand("/usr/bin/curl", curl + [stack.baseURL + "/login"])
+        let token = try XCTUnwrap(form.range(of: #"(?<=name="csrf_token" value=")[^"]+"#, options: .regularExpression).map { form[$0] })
+        let status = try runCommand("/usr/bin/curl", curl + [
+            "--output", "/dev/null", "--write-out", "%{http_code}", "--data-urlencode", "email=\(email)",
+            "--data-urlencode", "password=correct horse battery", "--data-urlencode", "csrf_token=\(token)", stack.baseURL + "/login",
+        ])
+        XCTAssertEqual(status, "303", "the owner, from an address that has not been failing, gets in (slowed down, not refused)")
+    }
 }
 
 /// An API key for a fresh user, and calls made with it.
