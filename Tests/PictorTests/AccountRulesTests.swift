@@ -1,5 +1,6 @@
 // The account rules that need no database: email normalisation, passwords, redirects, formats.
 
+import Foundation
 @testable import Pictor
 import XCTest
 
@@ -13,6 +14,28 @@ final class AccountRulesTests: XCTestCase {
                     "alice@.example.com", "alice@example.com.", String(repeating: "a", count: 250) + "@example.com", "al\u{0}ice@example.com"] {
             XCTAssertThrowsError(try Credentials.normalizedEmail(bad), bad) { error in
                 XCTAssertEqual(error as? AccountError, .invalidEmail)
+            }
+        }
+    }
+
+    /// Swift's == treats canonically equal strings as equal, so these compare the stored bytes.
+    func testCanonicallyEqualEmailsNormaliseToTheSameNFCBytes() throws {
+        let composed = "jos\u{E9}@example.com"       // é as one code point (NFC)
+        let decomposed = "jose\u{301}@example.com"   // e + combining acute (NFD)
+        XCTAssertNotEqual(Array(composed.utf8), Array(decomposed.utf8))
+        for spelling in [composed, decomposed, "JOSE\u{301}@Example.com", "  JOS\u{C9}@EXAMPLE.COM "] {
+            XCTAssertEqual(Array(try Credentials.normalizedEmail(spelling).utf8), Array(composed.utf8), spelling)
+        }
+    }
+
+    func testEmailsWithInvisibleFormatCharactersAreRefused() {
+        // Zero-width space, joiner and non-joiner, right-to-left override, soft hyphen, word
+        // joiner, byte-order mark: all Unicode general category Cf.
+        for character in ["\u{200B}", "\u{200D}", "\u{200C}", "\u{202E}", "\u{00AD}", "\u{2060}", "\u{FEFF}"] {
+            for email in ["al\(character)ice@example.com", "alice@exam\(character)ple.com", "\(character)alice@example.com"] {
+                XCTAssertThrowsError(try Credentials.normalizedEmail(email), email.debugDescription) { error in
+                    XCTAssertEqual(error as? AccountError, .invalidEmail)
+                }
             }
         }
     }

@@ -37,13 +37,22 @@ public struct AccountError: Error, Equatable, CustomStringConvertible {
 }
 
 enum Credentials {
-    /// Trimmed and lower-cased, so one address is one account however it is typed.
+    /// Trimmed, in Unicode NFC and lower-cased, so one address is one account however it is
+    /// typed: "é" as one code point or as "e" plus a combining accent is the same address.
     static func normalizedEmail(_ raw: String) throws -> String {
-        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        // NFC before lower-casing makes canonically equal spellings one string; NFC again after
+        // it, as lower-casing is not guaranteed to keep a string in NFC.
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
+            .lowercased().precomposedStringWithCanonicalMapping
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        // Format characters (zero-width space and joiner, bidi overrides, soft hyphen…) are
+        // invisible and would let one address pass for another; looked for before trimming,
+        // which removes some of them at the ends.
         guard email.count >= 3, email.utf8.count <= 254, parts.count == 2,
               !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              !email.contains(where: { $0.isWhitespace || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+              !email.contains(where: \.isWhitespace),
+              !email.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+              !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .format })
         else { throw AccountError.invalidEmail }
         return email
     }
