@@ -68,7 +68,9 @@ final class AccountsTests: XCTestCase {
     func testInvalidSignUpsChangeNothing() throws {
         for (email, password, message) in [
             ("not-an-email", "long enough pw", "Enter a valid email address."),
-            (uniqueEmail(), "short", "Use a password of at least 8 characters."),
+            (uniqueEmail(), "123456789", "Use a password of at least 10 characters."),
+            (uniqueEmail(), String(repeating: " ", count: 12), "A password of only spaces is easy to guess; choose another."),
+            (uniqueEmail(), "PassWord123", "That password is one of the most common ones; choose another."),
             (uniqueEmail(), String(repeating: "p", count: 1025), "Use a password of at most 1024 characters."),
         ] {
             let response = try browser().signUp(email: email, password: password)

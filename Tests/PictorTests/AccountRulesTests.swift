@@ -40,11 +40,56 @@ final class AccountRulesTests: XCTestCase {
         }
     }
 
+    private let common = CommonPasswords(["password1234", "qwertyuiop", "short"])
+
     func testPasswordLengthRules() throws {
-        XCTAssertThrowsError(try Credentials.validatePassword("1234567"))
-        XCTAssertNoThrow(try Credentials.validatePassword("12345678"))
-        XCTAssertNoThrow(try Credentials.validatePassword(String(repeating: "é", count: 1024)))
-        XCTAssertThrowsError(try Credentials.validatePassword(String(repeating: "x", count: 1025)))
+        XCTAssertThrowsError(try Credentials.validatePassword("123456789", common: common)) { error in
+            XCTAssertEqual((error as? AccountError)?.message, "Use a password of at least 10 characters.")
+        }
+        XCTAssertNoThrow(try Credentials.validatePassword("1234567890", common: common))
+        XCTAssertNoThrow(try Credentials.validatePassword(String(repeating: "é", count: 1024), common: common))
+        XCTAssertThrowsError(try Credentials.validatePassword(String(repeating: "x", count: 1025), common: common))
+    }
+
+    func testPasswordsOfOnlyWhitespaceAreRefused() {
+        for blank in [String(repeating: " ", count: 12), " \t \n \u{A0}\u{3000}     "] {
+            XCTAssertThrowsError(try Credentials.validatePassword(blank, common: common)) { error in
+                XCTAssertEqual(error as? AccountError, .passwordBlank)
+            }
+        }
+        XCTAssertNoThrow(try Credentials.validatePassword("   a        ", common: common))
+    }
+
+    func testCommonPasswordsAreRefusedWhateverTheirCase() {
+        for password in ["password1234", "PassWord1234", "QWERTYUIOP"] {
+            XCTAssertThrowsError(try Credentials.validatePassword(password, common: common), password) { error in
+                XCTAssertEqual((error as? AccountError)?.message, "That password is one of the most common ones; choose another.")
+            }
+        }
+        XCTAssertNoThrow(try Credentials.validatePassword("password12345", common: common))
+    }
+
+    /// The shipped list: its 10,000 entries (not its licence header), read as the app reads it.
+    func testTheShippedListHoldsTheTenThousandMostCommonPasswords() throws {
+        let shipped = try CommonPasswords(contentsOfFile: PictorPaths.root + "/data/common-passwords.txt")
+        XCTAssertEqual(shipped.count, 10_000)
+        for password in ["123456", "password", "qwertyuiop", "1q2w3e4r5t", "PASSWORD123", "Manchester"] {
+            XCTAssertTrue(shipped.contains(password), password)
+        }
+        XCTAssertFalse(shipped.contains("correct horse battery"))
+        XCTAssertFalse(shipped.contains("# the software is provided \"as is\", without warranty of any kind, express or"))
+        XCTAssertThrowsError(try Credentials.validatePassword("1234567890", common: shipped))
+        XCTAssertThrowsError(try CommonPasswords(contentsOfFile: "/nonexistent/common-passwords.txt"))
+    }
+
+    func testCommonPasswordFilesMayHaveCommentsAndWindowsLineEnds() throws {
+        let path = NSTemporaryDirectory() + "common-\(UUID().uuidString).txt"
+        try "# a comment\r\nHunter2hunter2\r\n\r\nwith spaces inside\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let list = try CommonPasswords(contentsOfFile: path)
+        XCTAssertEqual(list.count, 2)
+        XCTAssertTrue(list.contains("hunter2HUNTER2"))
+        XCTAssertTrue(list.contains("With Spaces Inside"))
     }
 
     func testOnlyLocalPathsAreRedirectTargets() {

@@ -68,7 +68,7 @@ public final class PictorStack {
             "server.threads": "4", "server.max_body_bytes": "1048576", "server.graceful_timeout": "10",
             "database.url": databaseURL, "paths.templates": Self.root + "/templates", "paths.public": Self.root + "/public",
             "paths.migrations": Self.root + "/sql", "paths.media": state + "/media",
-            "site.public_url": baseURL,
+            "paths.common_passwords": Self.root + "/data/common-passwords.txt", "site.public_url": baseURL,
         ]
         values.merge(settings) { $1 }
         var sections: [String: [String]] = [:]

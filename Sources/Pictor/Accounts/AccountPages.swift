@@ -17,7 +17,8 @@ enum AccountPages {
         let email = form["email"] ?? ""
         do {
             let user = try AccountStore(db: context.db(), hasher: context.app.hasher)
-                .create(email: email, password: form["password"] ?? "", signupBonus: context.app.config.accounts.signupBonus)
+                .create(email: email, password: form["password"] ?? "", signupBonus: context.app.config.accounts.signupBonus,
+                        commonPasswords: context.app.commonPasswords)
             return try startSession(for: user, &context, then: safeLocalPath(form["next"]) ?? "/account?notice=welcome")
         } catch let error as AccountError {
             let page = SignupPage(form: CredentialsForm(csrfToken: try context.csrfToken(), email: email, error: error.message,
@@ -127,7 +128,8 @@ enum AccountPages {
         let form = try context.form()
         do {
             try AccountStore(db: context.db(), hasher: context.app.hasher)
-                .changePassword(userID: user.id, current: form["current_password"] ?? "", new: form["new_password"] ?? "")
+                .changePassword(userID: user.id, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
+                                commonPasswords: context.app.commonPasswords)
         } catch let error as AccountError {
             var page = try accountPage(&context)
             page.passwordError = error.message

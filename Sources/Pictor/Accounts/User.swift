@@ -31,12 +31,17 @@ public struct AccountError: Error, Equatable, CustomStringConvertible {
     public init(message: String) { self.message = message }
 
     static let invalidEmail = AccountError(message: "Enter a valid email address.")
-    static let passwordTooShort = AccountError(message: "Use a password of at least 8 characters.")
-    static let passwordTooLong = AccountError(message: "Use a password of at most 1024 characters.")
+    static let passwordTooShort = AccountError(message: "Use a password of at least \(Credentials.minimumPasswordLength) characters.")
+    static let passwordTooLong = AccountError(message: "Use a password of at most \(Credentials.maximumPasswordLength) characters.")
+    static let passwordBlank = AccountError(message: "A password of only spaces is easy to guess; choose another.")
+    static let passwordCommon = AccountError(message: "That password is one of the most common ones; choose another.")
     static let emailTaken = AccountError(message: "An account with this email already exists. Log in instead?")
 }
 
 enum Credentials {
+    static let minimumPasswordLength = 10
+    static let maximumPasswordLength = 1024
+
     /// Trimmed, in Unicode NFC and lower-cased, so one address is one account however it is
     /// typed: "é" as one code point or as "e" plus a combining accent is the same address.
     static func normalizedEmail(_ raw: String) throws -> String {
@@ -57,8 +62,11 @@ enum Credentials {
         return email
     }
 
-    static func validatePassword(_ password: String) throws {
-        if password.count < 8 { throw AccountError.passwordTooShort }
-        if password.count > 1024 { throw AccountError.passwordTooLong }
+    /// The rules for a new password (sign-up, password change, `pictor admin create-user`).
+    static func validatePassword(_ password: String, common: CommonPasswords) throws {
+        if password.count < minimumPasswordLength { throw AccountError.passwordTooShort }
+        if password.count > maximumPasswordLength { throw AccountError.passwordTooLong }
+        if password.allSatisfy(\.isWhitespace) { throw AccountError.passwordBlank }
+        if common.contains(password) { throw AccountError.passwordCommon }
     }
 }

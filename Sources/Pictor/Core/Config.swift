@@ -59,6 +59,8 @@ public struct Config: Sendable {
         public var publicFiles = "public"
         public var migrations = "sql"
         public var media = "var/media"
+        /// Passwords refused as too common, one a line (read once at start).
+        public var commonPasswords = "data/common-passwords.txt"
     }
 
     public var server = Server()
@@ -85,7 +87,7 @@ public struct Config: Sendable {
         "generation.requests_per_minute", "generation.job_timeout", "generation.lease", "generation.max_attempts",
         "providers.a1111_url", "providers.connect_timeout",
         "database.url",
-        "paths.templates", "paths.public", "paths.migrations", "paths.media",
+        "paths.templates", "paths.public", "paths.migrations", "paths.media", "paths.common_passwords",
     ]
 
     /// Loads the file at `path` (if it exists or was asked for explicitly) and then the
@@ -144,6 +146,7 @@ public struct Config: Sendable {
         reader.string("paths.public", into: &paths.publicFiles)
         reader.string("paths.migrations", into: &paths.migrations)
         reader.string("paths.media", into: &paths.media)
+        reader.string("paths.common_passwords", into: &paths.commonPasswords)
     }
 }
 
