@@ -315,7 +315,7 @@ final class AccountsTests: XCTestCase {
 /// Throttling gets its own stack: a short window, and nginx's own per-address limit.
 final class LoginThrottleTests: XCTestCase {
     func testFailedLoginsAreThrottledThenTheWindowResets() throws {
-        let stack = try PictorStack(settings: ["accounts.login_max_failures": "3", "accounts.login_window": "3"])
+        let stack = try PictorStack(settings: ["accounts.login_max_failures": "3", "accounts.login_window": "3"], rateLimits: true)
         defer { stack.stop() }
         let email = "throttle-\(UUID().uuidString.prefix(8).lowercased())@example.com"
         try Browser(base: stack.baseURL).signUp(email: email)
@@ -347,7 +347,7 @@ final class LoginThrottleTests: XCTestCase {
 
     func testNginxLimitsLoginPostsPerAddress() throws {
         // The app's own throttle is set out of reach, so any 429 here is nginx's.
-        let stack = try PictorStack(settings: ["accounts.login_max_failures": "1000"])
+        let stack = try PictorStack(settings: ["accounts.login_max_failures": "1000"], rateLimits: true)
         defer { stack.stop() }
         let visitor = Browser(base: stack.baseURL)
         let token = try visitor.csrfToken(on: "/login")

@@ -31,7 +31,11 @@ public final class PictorStack {
     ///   - keepConn: render nginx with `fastcgi_keep_conn on` and an upstream keepalive pool (as
     ///     shipped), or with a FastCGI connection per request.
     ///   - jobWorkers: `pictor worker` processes to start.
-    public init(settings: [String: String] = [:], keepConn: Bool = true, workers: Int = 2, jobWorkers: Int = 0) throws {
+    ///   - rateLimits: render nginx with the shipped per-address limits (on POST /login). Off
+    ///     by default: every test client is 127.0.0.1, so they would throttle whole
+    ///     suites; the tests of those limits turn them on.
+    public init(settings: [String: String] = [:], keepConn: Bool = true, workers: Int = 2, jobWorkers: Int = 0,
+                rateLimits: Bool = false) throws {
         let postgres = PostgresServer.shared
         databaseURL = postgres.conninfo(database: try postgres.createDatabase(prefix: "e2e"))
         state = NSTemporaryDirectory() + "pictor-e2e-" + UUID().uuidString.prefix(8).lowercased()
@@ -51,6 +55,7 @@ public final class PictorStack {
         let nginxConf = try runCommand(Self.root + "/scripts/nginx-site.sh", [
             "--dev-state", state, "--socket", socketPath, "--media", state + "/media",
             "--listen", "127.0.0.1:\(port)", "--client-max-body", "2m", "--keep-conn", keepConn ? "on" : "off",
+            "--rate-limits", rateLimits ? "on" : "off",
         ]).trimmingCharacters(in: .whitespacesAndNewlines)
         nginx = try start("/usr/sbin/nginx", ["-p", state, "-c", nginxConf], log: "nginx.out")
         for _ in 0..<jobWorkers { try startJobWorker() }
