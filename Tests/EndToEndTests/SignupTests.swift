@@ -1,4 +1,4 @@
-// Sign-up and password rules through nginx.
+// Sign-up through nginx: one answer for free and taken emails, password rules, look-alike emails.
 
 import Foundation
 import HTTPClient
@@ -20,6 +20,90 @@ final class SignupTests: XCTestCase {
     private func db() throws -> Connection { try Connection(stack.databaseURL) }
     private func userCount(_ email: String) throws -> Int {
         try db().query("SELECT count(*)::int AS n FROM users WHERE email = $1", [email])[0].get("n")
+    }
+
+    /// The answer with what differs per request masked: the visitor's CSRF token, the request
+    /// id and the date. Everything else (status, every header, every byte of the page) is kept.
+    private func comparable(_ response: HTTPResponse, of visitor: Browser) throws -> String {
+        let csrf = try XCTUnwrap(visitor.cookies["pictor_csrf"])
+        let requestID = try XCTUnwrap(response.header("x-request-id"))
+        let headers = response.headers.filter { $0.name != "date" }.map { "\($0.name): \($0.value)" }
+        return (["\(response.status)"] + headers + [response.text]).joined(separator: "\n")
+            .replacingOccurrences(of: csrf, with: "<csrf>").replacingOccurrences(of: requestID, with: "<request-id>")
+    }
+
+    func testATakenEmailGetsExactlyTheAnswerAFreeOneGets() throws {
+        let email = uniqueEmail()
+        let first = browser()
+        let free = try first.submitSignUp(email: email)
+        let second = browser()
+        let taken = try second.submitSignUp(email: email, password: "another password")
+
+        XCTAssertEqual(free.status, 200)
+        XCTAssertTrue(free.text.contains("If this email had no account yet, yours is ready with 50 free credits"))
+        XCTAssertTrue(free.text.contains("If it already had one, nothing was changed"))
+        XCTAssertEqual(try comparable(free, of: first), try comparable(taken, of: second))
+        for visitor in [first, second] { XCTAssertNil(visitor.cookies["pictor_session"], "no session either way") }
+
+        // One account, with the first password and one bonus; the second sign-up changed nothing.
+        XCTAssertEqual(try userCount(email), 1)
+        let credits: Int = try db().query("SELECT credits FROM users WHERE email = $1", [email])[0].get("credits")
+        XCTAssertEqual(credits, 50)
+        XCTAssertEqual(try browser().logIn(email: email, password: "another password").status, 401)
+        XCTAssertEqual(try browser().logIn(email: email).status, 303)
+    }
+
+    func testShortBlankAndCommonPasswordsAreRefusedAndCreateNothing() throws {
+        for (password, message) in [
+            ("12345678", "Use a password of at least 10 characters."),
+            ("abcdefghi", "Use a password of at least 10 characters."),
+            (String(repeating: " ", count: 12), "A password of only spaces is easy to guess; choose another."),
+            ("qwertyuiop", "That password is one of the most common ones; choose another."),
+            ("PassWord123", "That password is one of the most common ones; choose another."),
+            (String(repeating: "p", count: 1025), "Use a password of at most 1024 characters."),
+        ] {
+            let email = uniqueEmail()
+            let visitor = browser()
+            let response = try visitor.submitSignUp(email: email, password: password)
+            XCTAssertEqual(response.status, 400, message)
+            XCTAssertTrue(response.text.contains(message), message)
+            XCTAssertTrue(response.text.contains(#"value="\#(email)""#), "the form keeps the email")
+            XCTAssertNil(visitor.cookies["pictor_session"])
+            XCTAssertEqual(try userCount(email), 0, message)
+        }
+    }
+
+    func testInvalidAndInvisiblyAlteredEmailsAreRefused() throws {
+        for email in ["not-an-email", "zero\u{200B}width-\(UUID().uuidString.prefix(8))@example.com",
+                      "rtl\u{202E}moc.elpmaxe-\(UUID().uuidString.prefix(8))@example.com"] {
+            let response = try browser().submitSignUp(email: email)
+            XCTAssertEqual(response.status, 400, email.debugDescription)
+            XCTAssertTrue(response.text.contains("Enter a valid email address."), email.debugDescription)
+            XCTAssertEqual(try userCount(email.lowercased()), 0)
+        }
+    }
+
+    /// "é" typed as one code point (NFC) or as "e" plus a combining accent (NFD) is one address.
+    func testCanonicallyEqualSpellingsOfAnEmailAreOneAccount() throws {
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        let composed = "jos\u{E9}-\(tag)@example.com"
+        let decomposed = "jose\u{301}-\(tag)@example.com"
+        XCTAssertNotEqual(Array(composed.utf8), Array(decomposed.utf8))
+
+        let owner = browser()
+        XCTAssertEqual(try owner.signUp(email: composed).status, 303)
+        let visitor = browser()
+        XCTAssertEqual(try visitor.logIn(email: decomposed).status, 303, "the other spelling logs in to the same account")
+        let me = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(visitor.get("/api/v1/me").body)) as? [String: Any])
+        XCTAssertEqual((me["email"] as? String).map { Array($0.utf8) }, Array(composed.utf8), "stored in NFC")
+
+        // Signing up with the other spelling gives the usual answer and creates nothing.
+        let again = try browser().submitSignUp(email: decomposed, password: "another password")
+        XCTAssertEqual(again.status, 200)
+        XCTAssertTrue(again.text.contains("If this email had no account yet"))
+        let accounts: Int = try db().query("SELECT count(*)::int AS n FROM users WHERE email LIKE $1", ["%-\(tag)@example.com"])[0].get("n")
+        XCTAssertEqual(accounts, 1)
+        XCTAssertEqual(try browser().logIn(email: composed, password: "another password").status, 401)
     }
 
     func testPasswordChangeAndAdminRefuseShortAndCommonPasswords() throws {

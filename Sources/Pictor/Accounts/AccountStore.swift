@@ -15,6 +15,8 @@ public struct AccountStore {
     }
 
     /// Creates the user and credits the sign-up bonus with its ledger row, in one transaction.
+    /// The password is hashed before the address is looked at, so a taken address
+    /// (`AccountError.emailTaken`) costs about as long as a free one.
     public func create(email rawEmail: String, password: String, signupBonus: Int, commonPasswords: CommonPasswords) throws -> User {
         let email = try Credentials.normalizedEmail(rawEmail)
         try Credentials.validatePassword(password, common: commonPasswords)

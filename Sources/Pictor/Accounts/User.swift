@@ -35,7 +35,9 @@ public struct AccountError: Error, Equatable, CustomStringConvertible {
     static let passwordTooLong = AccountError(message: "Use a password of at most \(Credentials.maximumPasswordLength) characters.")
     static let passwordBlank = AccountError(message: "A password of only spaces is easy to guess; choose another.")
     static let passwordCommon = AccountError(message: "That password is one of the most common ones; choose another.")
-    static let emailTaken = AccountError(message: "An account with this email already exists. Log in instead?")
+    /// Shown by `pictor admin` only: the sign-up page gives the same answer whether or not an
+    /// address is taken.
+    static let emailTaken = AccountError(message: "An account with this email already exists.")
 }
 
 enum Credentials {
