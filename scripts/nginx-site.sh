@@ -7,8 +7,8 @@
 #   scripts/nginx-site.sh --dev-state var/dev --socket … --media … --listen 127.0.0.1:8080
 #       (writes var/dev/nginx.conf and var/dev/pictor-site.conf)
 #   --keep-conn off renders a FastCGI connection per request instead of kept connections.
-#   --rate-limits off leaves out the per-address limit on POST /login (for test stacks whose
-#       every client is 127.0.0.1).
+#   --rate-limits off leaves out the per-address limits on POST /login and /signup (for test
+#       stacks whose every client is 127.0.0.1).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

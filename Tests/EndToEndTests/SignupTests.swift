@@ -126,3 +126,84 @@ final class SignupTests: XCTestCase {
         XCTAssertEqual(try userCount(adminEmail), 0)
     }
 }
+
+/// The per-address sign-up limit gets its own stacks: a low limit, and nginx's own limit.
+final class SignupLimitTests: XCTestCase {
+    private func count(_ stack: PictorStack, _ sql: String) throws -> Int {
+        try Connection(stack.databaseURL).query(sql)[0].get("n")
+    }
+
+    /// The limit counts in hours from the epoch (on this machine's clock, which PostgreSQL
+    /// shares): a test starts clear of the hour's end so that all its sign-ups land in one window.
+    private func awayFromTheHoursEnd() throws {
+        try waitUntil("the hour's last 30 s to pass", timeout: 35, pollInterval: 0.5) {
+            Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 3600) < 3570
+        }
+    }
+
+    func testSignUpsFromOneAddressStopAtTheLimitAndCreateNoMoreCredits() throws {
+        // nginx's per-address limit is off here (the stack's default), so every 429 is the app's.
+        let stack = try PictorStack(settings: ["accounts.signup_per_hour": "3"])
+        defer { stack.stop() }
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        try awayFromTheHoursEnd()
+
+        // Refused forms do not count: a person's typos leave the allowance untouched.
+        for _ in 0..<4 {
+            XCTAssertEqual(try Browser(base: stack.baseURL).submitSignUp(email: "typo-\(tag)@example.com", password: "short").status, 400)
+        }
+        var statuses: [Int] = []
+        var refused: HTTPResponse?
+        for n in 0..<30 {
+            // The second sign-up reuses the first email: a taken email counts like a free one.
+            let email = "farm\(n == 1 ? 0 : n)-\(tag)@example.com"
+            let visitor = Browser(base: stack.baseURL)
+            let response = try visitor.submitSignUp(email: email)
+            statuses.append(response.status)
+            if response.status == 429 {
+                refused = response
+                XCTAssertNil(visitor.cookies["pictor_session"])
+            }
+        }
+        XCTAssertEqual(statuses, [200, 200, 200] + Array(repeating: 429, count: 27))
+        let blocked = try XCTUnwrap(refused)
+        XCTAssertNotNil(Int(blocked.header("retry-after") ?? "").flatMap { (1...3600).contains($0) ? $0 : nil })
+        XCTAssertTrue(blocked.text.contains("Too many sign-ups from your network address. Try again in"))
+        XCTAssertTrue(blocked.text.contains(#"value="farm29-\#(tag)@example.com""#), "the form is refilled")
+
+        XCTAssertEqual(try count(stack, "SELECT count(*)::int AS n FROM users"), 2)
+        XCTAssertEqual(try count(stack, "SELECT coalesce(sum(credits), 0)::int AS n FROM users"), 100)
+        XCTAssertEqual(try count(stack, "SELECT count(*)::int AS n FROM transactions"), 2)
+    }
+
+    /// The shipped defaults together, as in the attack: nginx's limit and the app's 5 an hour.
+    func testShippedLimitsStopASignUpFarm() throws {
+        let stack = try PictorStack(settings: ["accounts.signup_per_hour": "5"], rateLimits: true)
+        defer { stack.stop() }
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        try awayFromTheHoursEnd()
+        var statuses: [Int] = []
+        for n in 0..<30 {
+            statuses.append(try Browser(base: stack.baseURL).submitSignUp(email: "farm\(n)-\(tag)@example.com").status)
+        }
+        XCTAssertEqual(statuses.prefix(5), [200, 200, 200, 200, 200])
+        XCTAssertEqual(Set(statuses.dropFirst(5)), [429], "\(statuses)")
+        XCTAssertEqual(try count(stack, "SELECT count(*)::int AS n FROM users"), 5)
+        XCTAssertEqual(try count(stack, "SELECT coalesce(sum(credits), 0)::int AS n FROM users"), 250)
+    }
+
+    func testNginxLimitsSignUpPostsPerAddress() throws {
+        // The app's own limit is out of reach (the stack's default), so any 429 here is nginx's.
+        let stack = try PictorStack(rateLimits: true)
+        defer { stack.stop() }
+        let visitor = Browser(base: stack.baseURL)
+        let token = try visitor.csrfToken(on: "/signup")
+        var statuses: [Int] = []
+        for _ in 0..<30 {
+            statuses.append(try visitor.post("/signup", [("email", "x@example.com"), ("password", "short"), ("csrf_token", token)]).status)
+        }
+        XCTAssertTrue(statuses.contains(429), "nginx's limit_req answered 429: \(statuses)")
+        XCTAssertEqual(Set(statuses), [400, 429])
+        XCTAssertEqual(try visitor.get("/signup").status, 200, "GET /signup is not limited")
+    }
+}

@@ -92,6 +92,19 @@ final class AccountRulesTests: XCTestCase {
         XCTAssertTrue(list.contains("With Spaces Inside"))
     }
 
+    /// Sign-ups are counted per IPv4 address, per IPv6 /64 (one subscriber's block).
+    func testSignUpsAreCountedPerAddressOrIPv6Slash64() {
+        XCTAssertEqual(SignupLimit.network(of: "203.0.113.7"), "203.0.113.7")
+        XCTAssertEqual(SignupLimit.network(of: "2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64")
+        XCTAssertEqual(SignupLimit.network(of: "2001:DB8:1:2::99"), "2001:db8:1:2::/64")
+        XCTAssertEqual(SignupLimit.network(of: "2001:db8::1"), "2001:db8:0:0::/64")
+        XCTAssertEqual(SignupLimit.network(of: "::1"), "0:0:0:0::/64")
+        XCTAssertEqual(SignupLimit.network(of: "::ffff:203.0.113.7"), "203.0.113.7", "IPv4 on a dual-stack socket")
+        for odd in ["", "not an address", "fe80::1%eth0", "1:2:3:4:5:6:7:8:9", "12345::1"] {
+            XCTAssertEqual(SignupLimit.network(of: odd), odd, "kept whole: \(odd)")
+        }
+    }
+
     func testOnlyLocalPathsAreRedirectTargets() {
         XCTAssertEqual(safeLocalPath("/account?x=1"), "/account?x=1")
         for bad in [nil, "", "account", "//evil.example", "/\\evil.example", "https://evil.example", "/a\nb"] {

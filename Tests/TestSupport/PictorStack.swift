@@ -31,8 +31,8 @@ public final class PictorStack {
     ///   - keepConn: render nginx with `fastcgi_keep_conn on` and an upstream keepalive pool (as
     ///     shipped), or with a FastCGI connection per request.
     ///   - jobWorkers: `pictor worker` processes to start.
-    ///   - rateLimits: render nginx with the shipped per-address limits (on POST /login). Off
-    ///     by default: every test client is 127.0.0.1, so they would throttle whole
+    ///   - rateLimits: render nginx with the shipped per-address limits on POST /login and
+    ///     /signup. Off by default: every test client is 127.0.0.1, so they would throttle whole
     ///     suites; the tests of those limits turn them on.
     public init(settings: [String: String] = [:], keepConn: Bool = true, workers: Int = 2, jobWorkers: Int = 0,
                 rateLimits: Bool = false) throws {
@@ -74,6 +74,8 @@ public final class PictorStack {
             "database.url": databaseURL, "paths.templates": Self.root + "/templates", "paths.public": Self.root + "/public",
             "paths.migrations": Self.root + "/sql", "paths.media": state + "/media",
             "paths.common_passwords": Self.root + "/data/common-passwords.txt", "site.public_url": baseURL,
+            // Suites sign up many users, all from 127.0.0.1; the limit's own tests set it low.
+            "accounts.signup_per_hour": "100000",
         ]
         values.merge(settings) { $1 }
         var sections: [String: [String]] = [:]

@@ -27,6 +27,10 @@ enum AccountPages {
             return reply
         }
         do {
+            // Checked before counting, so that only sign-ups that could create an account count.
+            _ = try Credentials.normalizedEmail(email)
+            try Credentials.validatePassword(password, common: app.commonPasswords)
+            try SignupLimit(db: context.db(), config: app.config.accounts).admit(address: context.request.remoteAddress)
             _ = try AccountStore(db: context.db(), hasher: app.hasher)
                 .create(email: email, password: password, signupBonus: app.config.accounts.signupBonus,
                         commonPasswords: app.commonPasswords)
@@ -34,6 +38,8 @@ enum AccountPages {
             // The same answer as for a new account, below.
         } catch let error as AccountError {
             return try refuse(.badRequest(error.message))
+        } catch let error as HTTPError where error.status == 429 {
+            return try refuse(error)
         }
         let bonus = app.config.accounts.signupBonus
         let notice = "If this email had no account yet, yours is ready\(bonus > 0 ? " with \(Format.number(bonus)) free credits" : ""): "
