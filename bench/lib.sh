@@ -20,6 +20,7 @@ export PICTOR_PATHS_MEDIA=$STATE/media
 export PICTOR_PATHS_TEMPLATES=$root/templates
 export PICTOR_PATHS_PUBLIC=$root/public
 export PICTOR_PATHS_MIGRATIONS=$root/sql
+export PICTOR_PATHS_COMMON_PASSWORDS=$root/data/common-passwords.txt
 
 serve_pid= nginx_pid=
 extra_pids=()

@@ -18,6 +18,7 @@ export PICTOR_PATHS_MEDIA=$STATE/media
 export PICTOR_PATHS_TEMPLATES=$root/templates
 export PICTOR_PATHS_PUBLIC=$root/public
 export PICTOR_PATHS_MIGRATIONS=$root/sql
+export PICTOR_PATHS_COMMON_PASSWORDS=$root/data/common-passwords.txt
 export PICTOR_SITE_PUBLIC_URL=${PICTOR_SITE_PUBLIC_URL:-http://127.0.0.1:$port}
 
 pids=()

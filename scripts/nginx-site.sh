@@ -7,6 +7,8 @@
 #   scripts/nginx-site.sh --dev-state var/dev --socket … --media … --listen 127.0.0.1:8080
 #       (writes var/dev/nginx.conf and var/dev/pictor-site.conf)
 #   --keep-conn off renders a FastCGI connection per request instead of kept connections.
+#   --rate-limits off leaves out the per-address limits on POST /login and /signup (for test
+#       stacks whose every client is 127.0.0.1).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +18,7 @@ listen=80
 server_name=_
 client_max_body=12m
 keep_conn=on
+rate_limits=on
 state=
 nginx_workers=1
 access_log=off
@@ -28,10 +31,11 @@ while [ $# -gt 0 ]; do
     --server-name) server_name=$2; shift 2 ;;
     --client-max-body) client_max_body=$2; shift 2 ;;
     --keep-conn) keep_conn=$2; shift 2 ;;
+    --rate-limits) rate_limits=$2; shift 2 ;;
     --dev-state) state=$2; shift 2 ;;
     --nginx-workers) nginx_workers=$2; shift 2 ;;
     --access-log) access_log=$2; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "nginx-site.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -39,9 +43,11 @@ done
 render_site() {
   local keep_filter='/#KEEPCONN/d'
   [ "$keep_conn" = on ] && keep_filter='s/#KEEPCONN //'
+  local limits_filter='/#LIMITS/d'
+  [ "$rate_limits" = on ] && limits_filter='s/#LIMITS //'
   sed -e "s|@SOCKET@|$socket|g" -e "s|@MEDIA@|$media|g" -e "s|@LISTEN@|$listen|g" \
       -e "s|@SERVER_NAME@|$server_name|g" -e "s|@ROOT@|$root|g" \
-      -e "s|@CLIENT_MAX_BODY@|$client_max_body|g" -e "$keep_filter" "$root/nginx/site.conf.in"
+      -e "s|@CLIENT_MAX_BODY@|$client_max_body|g" -e "$keep_filter" -e "$limits_filter" "$root/nginx/site.conf.in"
 }
 
 if [ -z "$state" ]; then

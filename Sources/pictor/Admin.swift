@@ -48,7 +48,8 @@ extension Admin {
             let secret: String
             do { secret = try PasswordInput.read() } catch { fail("\(error)") }
             withDatabase(options) { config, db in
-                let user = try AccountStore(db: db).create(email: email, password: secret, signupBonus: config.accounts.signupBonus)
+                let user = try AccountStore(db: db).create(email: email, password: secret, signupBonus: config.accounts.signupBonus,
+                                                           commonPasswords: CommonPasswords(contentsOfFile: config.paths.commonPasswords))
                 print("created user \(user.id) \(user.email) with \(user.credits) credits")
             }
         }

@@ -53,6 +53,8 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.server.maxBodyBytes, 10 << 20)
         XCTAssertEqual(config.models.map(\.name), ["flux-schnell", "sdxl", "flux-schnell-hd"])
         XCTAssertEqual(config.models.map(\.creditCost), [1, 2, 3])
+        XCTAssertEqual(config.accounts.signupPerHour, 5)
+        XCTAssertEqual(config.paths.commonPasswords, "data/common-passwords.txt")
     }
 
     func testUnknownSettingIsAnError() throws {

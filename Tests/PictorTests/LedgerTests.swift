@@ -21,7 +21,8 @@ final class LedgerTests: XCTestCase {
 
     private func user(credits: Int) throws -> User {
         try AccountStore(db: db, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1)).create(email: "u\(UUID().uuidString.prefix(8))@example.com",
-                                                                                 password: "long enough", signupBonus: credits)
+                                                                                 password: "long enough", signupBonus: credits,
+                                                                                 commonPasswords: CommonPasswords([]))
     }
 
     private func balance(_ user: User) throws -> Int { try AccountStore(db: db).find(id: user.id)!.credits }

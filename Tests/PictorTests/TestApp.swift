@@ -21,6 +21,7 @@ enum TestApp {
         var config = Config()
         config.paths.templates = PictorPaths.root + "/templates"
         config.paths.publicFiles = PictorPaths.root + "/public"
+        config.paths.commonPasswords = PictorPaths.root + "/data/common-passwords.txt"
         config.databaseURL = "postgresql:///unused?host=/nonexistent&connect_timeout=1"
         configure(&config)
         return try App(config: config, logger: Logger(label: "test"))

@@ -44,10 +44,20 @@ public final class Browser {
         return String(match.dropFirst(#"name="csrf_token" value=""#.count).dropLast())
     }
 
-    /// Signs up (starting from the sign-up page, as a person would); returns the response.
+    /// Posts the sign-up form (starting from the sign-up page, as a person would); returns its answer.
+    public func submitSignUp(email: String, password: String = "correct horse battery") throws -> HTTPResponse {
+        try post("/signup", [("email", email), ("password", password)], csrfFrom: "/signup")
+    }
+
+    /// Signs up, then logs in as the sign-up answer asks (sign-up alone starts no session);
+    /// returns the login's response. Throws if sign-up did not give its usual answer.
     @discardableResult
     public func signUp(email: String, password: String = "correct horse battery") throws -> HTTPResponse {
-        try post("/signup", [("email", email), ("password", password)], csrfFrom: "/signup")
+        let answer = try submitSignUp(email: email, password: password)
+        guard answer.status == 200 else {
+            throw CommandError(command: ["sign up \(email)"], status: Int32(answer.status), output: answer.text)
+        }
+        return try logIn(email: email, password: password)
     }
 
     @discardableResult

@@ -31,7 +31,11 @@ public final class PictorStack {
     ///   - keepConn: render nginx with `fastcgi_keep_conn on` and an upstream keepalive pool (as
     ///     shipped), or with a FastCGI connection per request.
     ///   - jobWorkers: `pictor worker` processes to start.
-    public init(settings: [String: String] = [:], keepConn: Bool = true, workers: Int = 2, jobWorkers: Int = 0) throws {
+    ///   - rateLimits: render nginx with the shipped per-address limits on POST /login and
+    ///     /signup. Off by default: every test client is 127.0.0.1, so they would throttle whole
+    ///     suites; the tests of those limits turn them on.
+    public init(settings: [String: String] = [:], keepConn: Bool = true, workers: Int = 2, jobWorkers: Int = 0,
+                rateLimits: Bool = false) throws {
         let postgres = PostgresServer.shared
         databaseURL = postgres.conninfo(database: try postgres.createDatabase(prefix: "e2e"))
         state = NSTemporaryDirectory() + "pictor-e2e-" + UUID().uuidString.prefix(8).lowercased()
@@ -51,6 +55,7 @@ public final class PictorStack {
         let nginxConf = try runCommand(Self.root + "/scripts/nginx-site.sh", [
             "--dev-state", state, "--socket", socketPath, "--media", state + "/media",
             "--listen", "127.0.0.1:\(port)", "--client-max-body", "2m", "--keep-conn", keepConn ? "on" : "off",
+            "--rate-limits", rateLimits ? "on" : "off",
         ]).trimmingCharacters(in: .whitespacesAndNewlines)
         nginx = try start("/usr/sbin/nginx", ["-p", state, "-c", nginxConf], log: "nginx.out")
         for _ in 0..<jobWorkers { try startJobWorker() }
@@ -68,7 +73,9 @@ public final class PictorStack {
             "server.threads": "4", "server.max_body_bytes": "1048576", "server.graceful_timeout": "10",
             "database.url": databaseURL, "paths.templates": Self.root + "/templates", "paths.public": Self.root + "/public",
             "paths.migrations": Self.root + "/sql", "paths.media": state + "/media",
-            "site.public_url": baseURL,
+            "paths.common_passwords": Self.root + "/data/common-passwords.txt", "site.public_url": baseURL,
+            // Suites sign up many users, all from 127.0.0.1; the limit's own tests set it low.
+            "accounts.signup_per_hour": "100000",
         ]
         values.merge(settings) { $1 }
         var sections: [String: [String]] = [:]

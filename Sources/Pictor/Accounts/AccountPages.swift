@@ -12,18 +12,40 @@ enum AccountPages {
         return .page(SignupPage(form: CredentialsForm(csrfToken: try context.csrfToken(), next: nextPath(context))))
     }
 
+    /// Answers a new address and a taken one alike (the login page with the same notice, no
+    /// session), so sign-up cannot tell anyone which addresses have accounts.
     @Sendable static func signup(_ context: inout RequestContext) throws -> Reply {
         let form = try context.form()
         let email = form["email"] ?? ""
-        do {
-            let user = try AccountStore(db: context.db(), hasher: context.app.hasher)
-                .create(email: email, password: form["password"] ?? "", signupBonus: context.app.config.accounts.signupBonus)
-            return try startSession(for: user, &context, then: safeLocalPath(form["next"]) ?? "/account?notice=welcome")
-        } catch let error as AccountError {
+        let password = form["password"] ?? ""
+        let app = context.app
+        func refuse(_ error: HTTPError) throws -> Reply {
             let page = SignupPage(form: CredentialsForm(csrfToken: try context.csrfToken(), email: email, error: error.message,
                                                         next: safeLocalPath(form["next"])))
-            return .page(page, status: error == .emailTaken ? 409 : 400)
+            var reply = Reply.page(page, status: error.status)
+            for (name, value) in error.headers { reply.setHeader(name, value) }
+            return reply
         }
+        do {
+            // Checked before counting, so that only sign-ups that could create an account count.
+            _ = try Credentials.normalizedEmail(email)
+            try Credentials.validatePassword(password, common: app.commonPasswords)
+            try SignupLimit(db: context.db(), config: app.config.accounts).admit(address: context.request.remoteAddress)
+            _ = try AccountStore(db: context.db(), hasher: app.hasher)
+                .create(email: email, password: password, signupBonus: app.config.accounts.signupBonus,
+                        commonPasswords: app.commonPasswords)
+        } catch let error as AccountError where error == .emailTaken {
+            // The same answer as for a new account, below.
+        } catch let error as AccountError {
+            return try refuse(.badRequest(error.message))
+        } catch let error as HTTPError where error.status == 429 {
+            return try refuse(error)
+        }
+        let bonus = app.config.accounts.signupBonus
+        let notice = "If this email had no account yet, yours is ready\(bonus > 0 ? " with \(Format.number(bonus)) free credits" : ""): "
+            + "log in below with the password you chose. If it already had one, nothing was changed: log in with that account's password."
+        return .page(LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), email: email, notice: notice,
+                                                     next: safeLocalPath(form["next"]))))
     }
 
     @Sendable static func loginForm(_ context: inout RequestContext) throws -> Reply {
@@ -139,7 +161,8 @@ enum AccountPages {
         }
         do {
             try AccountStore(db: context.db(), hasher: context.app.hasher)
-                .changePassword(userID: user.id, current: form["current_password"] ?? "", new: form["new_password"] ?? "")
+                .changePassword(userID: user.id, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
+                                commonPasswords: context.app.commonPasswords)
         } catch let error as AccountError {
             if error == .wrongCurrentPassword { try limiter.hit([key], window: accounts.loginWindow) }
             var page = try accountPage(&context)

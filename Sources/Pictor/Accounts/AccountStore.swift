@@ -15,9 +15,11 @@ public struct AccountStore {
     }
 
     /// Creates the user and credits the sign-up bonus with its ledger row, in one transaction.
-    public func create(email rawEmail: String, password: String, signupBonus: Int) throws -> User {
+    /// The password is hashed before the address is looked at, so a taken address
+    /// (`AccountError.emailTaken`) costs about as long as a free one.
+    public func create(email rawEmail: String, password: String, signupBonus: Int, commonPasswords: CommonPasswords) throws -> User {
         let email = try Credentials.normalizedEmail(rawEmail)
-        try Credentials.validatePassword(password)
+        try Credentials.validatePassword(password, common: commonPasswords)
         let hash = hasher.hash(password)
         do {
             return try db.transaction { db in
@@ -54,12 +56,12 @@ public struct AccountStore {
     }
 
     /// Changes the password after checking the current one.
-    public func changePassword(userID: Int64, current: String, new: String) throws {
+    public func changePassword(userID: Int64, current: String, new: String, commonPasswords: CommonPasswords) throws {
         let rows = try db.query("SELECT password_hash FROM users WHERE id = $1", [userID])
         guard let stored: String = try rows.first?.get("password_hash"), hasher.verify(current, against: stored) else {
             throw AccountError.wrongCurrentPassword
         }
-        try Credentials.validatePassword(new)
+        try Credentials.validatePassword(new, common: commonPasswords)
         try db.query("UPDATE users SET password_hash = $2 WHERE id = $1", [userID, hasher.hash(new)])
     }
 

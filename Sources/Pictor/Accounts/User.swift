@@ -31,26 +31,45 @@ public struct AccountError: Error, Equatable, CustomStringConvertible {
     public init(message: String) { self.message = message }
 
     static let invalidEmail = AccountError(message: "Enter a valid email address.")
-    static let passwordTooShort = AccountError(message: "Use a password of at least 8 characters.")
-    static let passwordTooLong = AccountError(message: "Use a password of at most 1024 characters.")
+    static let passwordTooShort = AccountError(message: "Use a password of at least \(Credentials.minimumPasswordLength) characters.")
+    static let passwordTooLong = AccountError(message: "Use a password of at most \(Credentials.maximumPasswordLength) characters.")
+    static let passwordBlank = AccountError(message: "A password of only spaces is easy to guess; choose another.")
+    static let passwordCommon = AccountError(message: "That password is one of the most common ones; choose another.")
     static let wrongCurrentPassword = AccountError(message: "Your current password is not correct.")
-    static let emailTaken = AccountError(message: "An account with this email already exists. Log in instead?")
+    /// Shown by `pictor admin` only: the sign-up page gives the same answer whether or not an
+    /// address is taken.
+    static let emailTaken = AccountError(message: "An account with this email already exists.")
 }
 
 enum Credentials {
-    /// Trimmed and lower-cased, so one address is one account however it is typed.
+    static let minimumPasswordLength = 10
+    static let maximumPasswordLength = 1024
+
+    /// Trimmed, in Unicode NFC and lower-cased, so one address is one account however it is
+    /// typed: "é" as one code point or as "e" plus a combining accent is the same address.
     static func normalizedEmail(_ raw: String) throws -> String {
-        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        // NFC before lower-casing makes canonically equal spellings one string; NFC again after
+        // it, as lower-casing is not guaranteed to keep a string in NFC.
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
+            .lowercased().precomposedStringWithCanonicalMapping
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        // Format characters (zero-width space and joiner, bidi overrides, soft hyphen…) are
+        // invisible and would let one address pass for another; looked for before trimming,
+        // which removes some of them at the ends.
         guard email.count >= 3, email.utf8.count <= 254, parts.count == 2,
               !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              !email.contains(where: { $0.isWhitespace || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+              !email.contains(where: \.isWhitespace),
+              !email.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+              !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .format })
         else { throw AccountError.invalidEmail }
         return email
     }
 
-    static func validatePassword(_ password: String) throws {
-        if password.count < 8 { throw AccountError.passwordTooShort }
-        if password.count > 1024 { throw AccountError.passwordTooLong }
+    /// The rules for a new password (sign-up, password change, `pictor admin create-user`).
+    static func validatePassword(_ password: String, common: CommonPasswords) throws {
+        if password.count < minimumPasswordLength { throw AccountError.passwordTooShort }
+        if password.count > maximumPasswordLength { throw AccountError.passwordTooLong }
+        if password.allSatisfy(\.isWhitespace) { throw AccountError.passwordBlank }
+        if common.contains(password) { throw AccountError.passwordCommon }
     }
 }

@@ -33,6 +33,8 @@ public struct Config: Sendable {
         public var loginMaxFailures = 10
         /// The throttling window, in seconds.
         public var loginWindow = 900
+        /// Sign-up attempts allowed per client address (an IPv6 /64) per hour, across all processes.
+        public var signupPerHour = 5
     }
 
     public struct GenerationPolicy: Sendable {
@@ -59,6 +61,8 @@ public struct Config: Sendable {
         public var publicFiles = "public"
         public var migrations = "sql"
         public var media = "var/media"
+        /// Passwords refused as too common, one a line (read once at start).
+        public var commonPasswords = "data/common-passwords.txt"
     }
 
     public var server = Server()
@@ -81,11 +85,11 @@ public struct Config: Sendable {
         "server.max_requests", "server.max_body_bytes", "server.graceful_timeout",
         "server.access_log", "server.log_level",
         "site.name", "site.public_url", "site.operator_name", "site.contact_email", "site.legal_updated",
-        "accounts.signup_bonus", "accounts.login_max_failures", "accounts.login_window",
+        "accounts.signup_bonus", "accounts.login_max_failures", "accounts.login_window", "accounts.signup_per_hour",
         "generation.requests_per_minute", "generation.job_timeout", "generation.lease", "generation.max_attempts",
         "providers.a1111_url", "providers.connect_timeout",
         "database.url",
-        "paths.templates", "paths.public", "paths.migrations", "paths.media",
+        "paths.templates", "paths.public", "paths.migrations", "paths.media", "paths.common_passwords",
     ]
 
     /// Loads the file at `path` (if it exists or was asked for explicitly) and then the
@@ -133,6 +137,7 @@ public struct Config: Sendable {
         try reader.int("accounts.signup_bonus", into: &accounts.signupBonus, range: 0...1_000_000)
         try reader.int("accounts.login_max_failures", into: &accounts.loginMaxFailures, range: 1...10_000)
         try reader.int("accounts.login_window", into: &accounts.loginWindow, range: 1...86_400)
+        try reader.int("accounts.signup_per_hour", into: &accounts.signupPerHour, range: 1...1_000_000)
         try reader.int("generation.requests_per_minute", into: &generation.requestsPerMinute, range: 1...100_000)
         try reader.int("generation.job_timeout", into: &generation.jobTimeout, range: 1...3600)
         try reader.int("generation.lease", into: &generation.lease, range: 5...86_400)
@@ -144,6 +149,7 @@ public struct Config: Sendable {
         reader.string("paths.public", into: &paths.publicFiles)
         reader.string("paths.migrations", into: &paths.migrations)
         reader.string("paths.media", into: &paths.media)
+        reader.string("paths.common_passwords", into: &paths.commonPasswords)
     }
 }
 

@@ -12,6 +12,7 @@ public final class App: Sendable {
     public let config: Config
     let views: Views
     let hasher = PasswordHasher()
+    let commonPasswords: CommonPasswords
     let media: MediaStore
     let galleryTiles = TileCache()
     let waitSlots: WaitSlots
@@ -23,6 +24,7 @@ public final class App: Sendable {
         self.logger = logger
         media = MediaStore(root: config.paths.media)
         waitSlots = WaitSlots(threads: config.server.threads)
+        commonPasswords = try CommonPasswords(contentsOfFile: config.paths.commonPasswords)
         views = try Views(directory: config.paths.templates, publicDirectory: config.paths.publicFiles, site: config.site,
                           signupBonus: config.accounts.signupBonus)
         pipeline = Pipeline(router: try Router(Routes.all(config: config)), logger: logger)
