@@ -138,9 +138,7 @@ enum AccountPages {
             ledgerNewerURL: before != nil ? "/account" : nil,
             apiKeys: try APIKeyStore(db: db).list(userID: user.id).map(AccountPage.KeyRow.init),
             apiBase: config.site.publicURL)
-        if let notice = query["notice"], let message = notice == "welcome"
-            ? "Welcome to \(config.site.name)! Your \(config.accounts.signupBonus) free credits are ready."
-            : notices[notice] {
+        if let notice = query["notice"], let message = notices[notice] {
             page.flash = Flash(kind: .success, message: message)
         }
         return page

@@ -29,7 +29,8 @@ public struct Config: Sendable {
     public struct Accounts: Sendable {
         /// Credits a new account starts with (a `bonus` ledger row).
         public var signupBonus = 50
-        /// Failed logins allowed per email and per client address in one window.
+        /// Failed logins allowed per client address, and per (account, address), in one window;
+        /// past it on one account from everywhere, attempts are slowed, not refused (LoginThrottle).
         public var loginMaxFailures = 10
         /// The throttling window, in seconds.
         public var loginWindow = 900
