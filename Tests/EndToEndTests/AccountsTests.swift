@@ -14,9 +14,6 @@ final class AccountsTests: XCTestCase {
     override class func tearDown() { stack.stop(); stack = nil }
 
     private func browser() -> Browser { Browser(base: stack.baseURL) }
-    private func uniqueEmail(_ name: String = #function) -> String {
-        "\(name.prefix(20).filter(\.isLetter).lowercased())-\(UUID().uuidString.prefix(8).lowercased())@example.com"
-    }
     private func db() throws -> Connection { try Connection(stack.databaseURL) }
     private func json(_ response: HTTPResponse) throws -> [String: Any] {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])

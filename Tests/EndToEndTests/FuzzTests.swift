@@ -99,7 +99,9 @@ final class FuzzTests: XCTestCase {
         ]
         let queries = ["/gallery?q=", "/gallery?model=", "/gallery?cursor=", "/explore?cursor=", "/account?before=",
                        "/api/v1/generations?cursor=", "/api/v1/generations?q=", "/api/v1/transactions?cursor=", "/login?next="]
-        let seed = UInt64(Date().timeIntervalSince1970 * 1000)
+        // PICTOR_FUZZ_SEED replays a failure's seed.
+        let seed = ProcessInfo.processInfo.environment["PICTOR_FUZZ_SEED"].flatMap { UInt64($0) }
+            ?? UInt64(Date().timeIntervalSince1970 * 1000)
         var random = Random(state: seed | 1)
         for round in 0..<240 {
             let before = try snapshot(stack)
@@ -123,7 +125,10 @@ final class FuzzTests: XCTestCase {
             }
             let response = try visitor.send(request)
             let what = "seed \(seed), round \(round): \(request.method) \(request.url.prefix(120)) → \(response.status)"
-            XCTAssertLessThan(response.status, 500, what)
+            if response.status >= 500 {
+                let nginx = (try? String(contentsOfFile: stack.state + "/nginx-error.log", encoding: .utf8)) ?? ""
+                XCTFail(what + "\npictor: " + stack.pictorLog().suffix(3000) + "\nnginx: " + nginx.suffix(2000))
+            }
             if response.status >= 400 { XCTAssertEqual(try snapshot(stack), before, "a refused request changed something; " + what) }
         }
         XCTAssertFalse(stack.pictorLog().contains("failed:"), "no handler error was logged")

@@ -14,9 +14,6 @@ final class SecurityTests: XCTestCase {
     override class func setUp() { stack = try! PictorStack() }
     override class func tearDown() { stack.stop(); stack = nil }
 
-    private func uniqueEmail(_ name: String = #function) -> String {
-        "\(name.prefix(20).filter(\.isLetter).lowercased())-\(UUID().uuidString.prefix(8).lowercased())@example.com"
-    }
 
     /// A signed-in browser.
     private func member() throws -> (Browser, String) {

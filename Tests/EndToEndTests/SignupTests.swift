@@ -14,9 +14,6 @@ final class SignupTests: XCTestCase {
     override class func tearDown() { stack.stop(); stack = nil }
 
     private func browser() -> Browser { Browser(base: stack.baseURL) }
-    private func uniqueEmail(_ name: String = #function) -> String {
-        "\(name.prefix(20).filter(\.isLetter).lowercased())-\(UUID().uuidString.prefix(8).lowercased())@example.com"
-    }
     private func db() throws -> Connection { try Connection(stack.databaseURL) }
     private func userCount(_ email: String) throws -> Int {
         try db().query("SELECT count(*)::int AS n FROM users WHERE email = $1", [email])[0].get("n")
