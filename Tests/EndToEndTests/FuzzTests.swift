@@ -103,7 +103,7 @@ final class FuzzTests: XCTestCase {
         let seed = ProcessInfo.processInfo.environment["PICTOR_FUZZ_SEED"].flatMap { UInt64($0) }
             ?? UInt64(Date().timeIntervalSince1970 * 1000)
         var random = Random(state: seed | 1)
-        for round in 0..<240 {
+        for round in 0..<160 {
             let before = try snapshot(stack)
             let request: HTTPRequest
             let choice = random.below(3)
