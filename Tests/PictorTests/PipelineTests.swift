@@ -120,7 +120,9 @@ final class PipelineTests: XCTestCase {
 
     func testCredentialsAreReadFromTheHeaders() {
         func credential(_ headers: [String: String]) -> Credential {
-            AuthenticationMiddleware.credential(of: TestApp.request("GET", "/", headers: headers))
+            let request = TestApp.request("GET", "/", headers: headers)
+            return AuthenticationMiddleware.credential(authorization: request.header("authorization"),
+                                                       sessionToken: request.cookies["pictor_session"])
         }
         XCTAssertEqual(credential([:]), .none)
         XCTAssertEqual(credential(["Authorization": "Bearer pk_abc "]), .apiKey("pk_abc"))

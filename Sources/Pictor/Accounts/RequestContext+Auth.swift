@@ -15,7 +15,7 @@ extension RequestContext {
     mutating func session() throws -> Session? {
         if let loadedSession { return loadedSession }
         var session: Session?
-        if let token = request.cookies[SessionStore.cookieName], !token.isEmpty {
+        if let token = cookies[SessionStore.cookieName], !token.isEmpty {
             session = try SessionStore(db: db()).find(token: token)
         }
         remember(session)
@@ -34,7 +34,7 @@ extension RequestContext {
     /// already known. A page that needs nothing else from the database but its list of the
     /// user's things saves a wait on PostgreSQL this way.
     mutating func requireUser(with statement: (Owner) -> Statement) throws -> (user: User, rows: Rows) {
-        guard loadedSession == nil, let token = request.cookies[SessionStore.cookieName],
+        guard loadedSession == nil, let token = cookies[SessionStore.cookieName],
               let hash = SessionStore.hash(token: token),
               case let alongside = statement(.session(tokenHash: hash)), !alongside.planEachTime
         else {
@@ -51,7 +51,7 @@ extension RequestContext {
     }
 
     private mutating func remember(_ session: Session?) {
-        if let session, session.extended, let token = request.cookies[SessionStore.cookieName] {
+        if let session, session.extended, let token = cookies[SessionStore.cookieName] {
             responseCookies.append(Cookie.set(SessionStore.cookieName, token, maxAge: SessionStore.lifetime, secure: request.isHTTPS))
         }
         loadedSession = .some(session)
@@ -86,7 +86,7 @@ extension RequestContext {
     /// (created on first use).
     mutating func csrfToken() throws -> String {
         if let session = try session() { return session.csrfToken }
-        if let existing = request.cookies[Self.anonymousCSRFCookie], existing.utf8.count == 43 { return existing }
+        if let existing = cookies[Self.anonymousCSRFCookie], existing.utf8.count == 43 { return existing }
         let token = Crypto.randomToken(bytes: 32)
         responseCookies.append(Cookie.set(Self.anonymousCSRFCookie, token, maxAge: nil, secure: request.isHTTPS))
         return token

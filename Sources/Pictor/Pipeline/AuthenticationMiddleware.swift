@@ -1,6 +1,5 @@
 // Reads who claims to be asking: a Bearer API key or the session cookie.
 
-import FastCGI
 import Foundation
 
 /// The credential a request carries. Checking it costs a database lookup, which is made on
@@ -16,19 +15,20 @@ enum Credential: Sendable, Equatable {
 
 struct AuthenticationMiddleware: Middleware {
     func handle(_ context: inout RequestContext, next: Next) throws -> Reply {
-        context.credential = Self.credential(of: context.request)
+        context.credential = Self.credential(authorization: context.request.header("authorization"),
+                                             sessionToken: context.cookies[SessionStore.cookieName])
         return try next(&context)
     }
 
     /// A Bearer key wins over a cookie: programs send keys, and a key has no ambient authority
     /// for CSRF to guard.
-    static func credential(of request: Request) -> Credential {
-        if let authorization = request.header("authorization") {
+    static func credential(authorization: String?, sessionToken: String?) -> Credential {
+        if let authorization {
             guard authorization.hasPrefix("Bearer ") else { return .malformed }
             let key = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
             return key.isEmpty ? .malformed : .apiKey(key)
         }
-        if let token = request.cookies[SessionStore.cookieName], !token.isEmpty { return .sessionCookie(token) }
+        if let sessionToken, !sessionToken.isEmpty { return .sessionCookie(sessionToken) }
         return .none
     }
 }

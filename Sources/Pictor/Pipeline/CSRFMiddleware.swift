@@ -30,7 +30,7 @@ struct CSRFMiddleware: Middleware {
         if sent == nil, request.contentType == "application/x-www-form-urlencoded" {
             sent = try context.form()["csrf_token"]
         }
-        let expected = try context.session()?.csrfToken ?? request.cookies[RequestContext.anonymousCSRFCookie]
+        let expected = try context.session()?.csrfToken ?? context.cookies[RequestContext.anonymousCSRFCookie]
         try Self.require(sent, equals: expected)
     }
 

@@ -8,6 +8,8 @@ import Postgres
 struct RequestContext {
     let request: Request
     let app: App
+    /// The request's cookies, parsed once (the session's is read by several steps).
+    let cookies: [String: String]
     /// Set by RequestIDMiddleware.
     var requestID = ""
     /// Set by AuthenticationMiddleware; checked against the database on first use.
@@ -27,6 +29,7 @@ struct RequestContext {
     init(request: Request, app: App, database: DatabaseHandle) {
         self.request = request
         self.app = app
+        cookies = request.cookies
         self.database = database
     }
 
