@@ -325,11 +325,7 @@ final class LoginThrottleTests: XCTestCase {
         let stack = try PictorStack(settings: ["accounts.login_max_failures": "1000"], rateLimits: true)
         defer { stack.stop() }
         let visitor = Browser(base: stack.baseURL)
-        let token = try visitor.csrfToken(on: "/login")
-        var statuses: [Int] = []
-        for _ in 0..<30 {
-            statuses.append(try visitor.post("/login", [("email", "x@example.com"), ("password", "whatever1"), ("csrf_token", token)]).status)
-        }
+        let statuses = try visitor.statusesOfRepeatedPosts("/login", [("email", "x@example.com"), ("password", "whatever1")], times: 30)
         XCTAssertTrue(statuses.contains(429), "nginx's limit_req answered 429: \(statuses)")
         XCTAssertEqual(Set(statuses), [401, 429])
         XCTAssertEqual(try visitor.get("/login").status, 200, "GET /login is not limited")

@@ -194,11 +194,7 @@ final class SignupLimitTests: XCTestCase {
         let stack = try PictorStack(rateLimits: true)
         defer { stack.stop() }
         let visitor = Browser(base: stack.baseURL)
-        let token = try visitor.csrfToken(on: "/signup")
-        var statuses: [Int] = []
-        for _ in 0..<30 {
-            statuses.append(try visitor.post("/signup", [("email", "x@example.com"), ("password", "short"), ("csrf_token", token)]).status)
-        }
+        let statuses = try visitor.statusesOfRepeatedPosts("/signup", [("email", "x@example.com"), ("password", "short")], times: 30)
         XCTAssertTrue(statuses.contains(429), "nginx's limit_req answered 429: \(statuses)")
         XCTAssertEqual(Set(statuses), [400, 429])
         XCTAssertEqual(try visitor.get("/signup").status, 200, "GET /signup is not limited")

@@ -24,6 +24,13 @@ public final class Browser {
                                     headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(body.utf8)))
     }
 
+    /// Posts the same form `times` times in a row, with the CSRF token shown on `path`, and
+    /// returns the statuses (for tests of per-address limits).
+    public func statusesOfRepeatedPosts(_ path: String, _ fields: [(String, String)], times: Int) throws -> [Int] {
+        let fields = fields + [("csrf_token", try csrfToken(on: path))]
+        return try (0..<times).map { _ in try post(path, fields).status }
+    }
+
     public func send(_ request: HTTPRequest) throws -> HTTPResponse {
         var request = request
         if !cookies.isEmpty {
