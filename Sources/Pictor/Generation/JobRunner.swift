@@ -96,14 +96,14 @@ public final class JobRunner {
             throw ProviderError(reason: "The model \(generation.model) is no longer configured.")
         }
         var bytes = try provider.generate(ProviderRequest(
-            prompt: generation.prompt, negativePrompt: generation.negativePrompt, model: generation.model,
+            prompt: generation.prompt, negativePrompt: generation.negativePrompt, providerModel: generation.model,
             width: generation.width, height: generation.height, seed: UInt32(truncatingIfNeeded: generation.seed),
-            steps: model.defaultSteps))
+            steps: model.defaultSteps, deadline: Date().addingTimeInterval(Double(config.generation.jobTimeout))))
         var format: String
         do {
             format = try Thumbnailer.inspect(bytes).format
         } catch {
-            throw ProviderError(reason: "The image provider returned data that is not an image.")
+            throw ProviderError.notAnImage
         }
         if model.upscale {
             let upscaled = try Thumbnailer.upscale2x(bytes)
