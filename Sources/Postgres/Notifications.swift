@@ -16,13 +16,16 @@ extension Connection {
     }
 
     /// Waits up to `timeout` seconds for a notification on a channel this session listens to.
-    /// Returns true when one (or more) arrived, false on timeout.
-    public func waitForNotification(timeout: Double) throws -> Bool {
+    /// Returns true when one (or more) arrived, false on timeout. A readable `alsoWakingOn`
+    /// descriptor (the read end of a pipe other threads write to) ends the wait early too;
+    /// the caller drains it.
+    public func waitForNotification(timeout: Double, alsoWakingOn descriptor: Int32? = nil) throws -> Bool {
         guard let conn = handle else { throw PostgresError(kind: .connection, message: "the connection was closed") }
         if drainNotifications(conn) { return true }
-        var pfd = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
-        let ready = poll(&pfd, 1, Int32(timeout * 1000))
-        guard ready > 0 else { return false }
+        var fds = [pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)]
+        if let descriptor { fds.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)) }
+        let ready = poll(&fds, nfds_t(fds.count), Int32(timeout * 1000))
+        guard ready > 0, fds[0].revents != 0 else { return false }
         guard PQconsumeInput(conn) != 0 else {
             throw PostgresError(kind: .connectionLost, message: "connection lost while waiting for notifications")
         }

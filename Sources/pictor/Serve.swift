@@ -22,6 +22,8 @@ struct Serve: ParsableCommand {
         let listenFD: Int32
         do { listenFD = try Listener.open(config.server.listen, mode: config.server.listenMode) } catch { fail("\(error)") }
         logger.info("listening on \(config.server.listen) (config: \(config.source))")
+        for notice in config.notices { logger.warning("\(notice)") }
+        logger.info("models offered: \(config.models.map { "\($0.name) (\($0.provider))" }.joined(separator: ", "))")
 
         let executable = Self.executablePath()
         let configPath = options.resolvedPath()

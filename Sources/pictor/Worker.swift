@@ -10,12 +10,9 @@ import Synchronization
 
 struct Worker: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run generation jobs (start one or more, on any host; SIGTERM finishes the current job and stops).")
+        abstract: "Run generation jobs (start one or more, on any host; SIGTERM finishes the jobs in flight and stops).")
 
     @OptionGroup var options: ConfigOptions
-
-    @Option(help: "Jobs to run at once in this process (each with its own database connection).")
-    var threads = 1
 
     @Option(help: "Seconds between purges of expired sessions and ended rate-limit windows (0: none in this process).")
     var housekeepingInterval = 300
@@ -36,14 +33,12 @@ struct Worker: ParsableCommand {
 
         let stopping = Atomic<Bool>(false)
         let host = ProcessInfo.processInfo.hostName
-        logger.info("worker \(getpid()) starting \(threads) job thread(s)")
-        var loops = (0..<max(1, threads)).map { index in
-            let thread = Thread {
-                JobLoop(config: config, workerID: "\(host):\(getpid()):\(index)", logger: logger).run(until: stopping)
-            }
-            thread.start()
-            return thread
-        }
+        for notice in config.notices { logger.warning("\(notice)") }
+        let limits = config.providers.map { "\($0.name) \($0.concurrency)" }.joined(separator: ", ")
+        logger.info("worker \(getpid()) starting: calls in flight at most \(limits)")
+        let dispatcher = JobDispatcher(config: config, workerID: "\(host):\(getpid())", logger: logger)
+        var loops = [Thread { dispatcher.run(until: stopping) }]
+        loops[0].start()
         if housekeepingInterval > 0 {
             let interval = housekeepingInterval
             let thread = Thread { HousekeepingLoop(config: config, interval: interval, logger: logger).run(until: stopping) }
@@ -56,33 +51,6 @@ struct Worker: ParsableCommand {
         stopping.store(true, ordering: .releasing)
         while loops.contains(where: { !$0.isFinished }) { usleep(50_000) }
         logger.info("worker \(getpid()) stopped")
-    }
-}
-
-/// One job thread: runs jobs back to back, and while the queue is empty sleeps on
-/// LISTEN/NOTIFY (so a new job starts at once) with a short timeout (so a stop is noticed).
-private struct JobLoop {
-    let config: Config
-    let workerID: String
-    let logger: Logger
-
-    func run(until stopping: borrowing Atomic<Bool>) {
-        var session: (db: Connection, runner: JobRunner)?
-        while !stopping.load(ordering: .acquiring) {
-            do {
-                if session == nil {
-                    let db = try Connection(config.databaseURL)
-                    session = (db, JobRunner(db: db, config: config, workerID: workerID, logger: logger))
-                }
-                let (db, runner) = session!
-                while !stopping.load(ordering: .acquiring), try runner.runOnce() {}
-                try db.listen(JobRunner.channel)
-                _ = try db.waitForNotification(timeout: 1)
-            } catch {
-                logger.error("job loop: \(error); retrying in 1 s")
-                sleep(1)
-            }
-        }
     }
 }
 

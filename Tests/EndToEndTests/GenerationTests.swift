@@ -74,11 +74,11 @@ final class GenerationTests: XCTestCase {
 
     override class func setUp() {
         fake = FakeA1111()
-        stack = try! PictorStack(settings: [
-            "providers.a1111_url": fake.url, "model.gpu.provider": "a1111", "model.gpu.credit_cost": "2",
+        stack = try! PictorStack(settings: PictorStack.builtinModels.merging([
+            "provider.a1111.url": fake.url, "model.gpu.provider": "a1111", "model.gpu.cost": "2",
             "model.gpu.sizes": "512x512", "generation.job_timeout": "3", "generation.lease": "5",
             "generation.requests_per_minute": "1000",
-        ], jobWorkers: 2)
+        ]) { $1 }, jobWorkers: 2)
     }
 
     override class func tearDown() {
@@ -201,9 +201,9 @@ final class GenerationTests: XCTestCase {
     }
 
     func testFailingProviderEndsFailedWithCreditsBack() throws {
-        for (prompt, reason) in [("[fail] a cat", "The image provider failed: it answered HTTP 500"),
-                                 ("[hang] a cat", "The image provider did not answer in time."),
-                                 ("[garbage] a cat", "The image provider returned data that is not an image.")] {
+        for (prompt, reason) in [("[fail] a cat", "The image service failed (it answered HTTP 500). Your credits were returned."),
+                                 ("[hang] a cat", "The image service did not answer in time. Your credits were returned."),
+                                 ("[garbage] a cat", "The image service sent something that is not an image. Your credits were returned.")] {
             let user = try APIUser.create(on: stack)
             let created = try user.object(user.post(#"{"prompt": "\#(prompt)", "model": "gpu", "width": 512, "height": 512}"#))
             let done = try user.finished(created["id"] as! String)
@@ -292,8 +292,8 @@ final class GenerationFaultTests: XCTestCase {
         let fake = FakeA1111()
         defer { fake.stop() }
         let stack = try PictorStack(settings: [
-            "providers.a1111_url": fake.url, "model.gpu.provider": "a1111", "model.gpu.credit_cost": "2", "model.gpu.sizes": "512x512",
-            "generation.lease": "5", "generation.job_timeout": "10",
+            "provider.a1111.url": fake.url, "model.gpu.provider": "a1111", "model.gpu.cost": "2", "model.gpu.sizes": "512x512",
+            "generation.lease": "5", "generation.job_timeout": "4",
         ], jobWorkers: 1)
         defer { stack.stop() }
         let user = try APIUser.create(on: stack)
@@ -318,7 +318,7 @@ final class GenerationFaultTests: XCTestCase {
         let id = try user.object(user.post(#"{"prompt": "nowhere to go", "width": 512, "height": 512}"#))["id"] as! String
         let done = try user.finished(id)
         XCTAssertEqual(done["status"] as? String, "failed")
-        XCTAssertEqual(done["error"] as? String, "The image could not be stored. Your credits were refunded.")
+        XCTAssertEqual(done["error"] as? String, "The image could not be stored. Your credits were returned.")
         let books = try user.books()
         XCTAssertEqual(books.balance, 50)
         XCTAssertEqual(books.ledger, 50)

@@ -15,7 +15,8 @@ enum Samples {
             prompt: "a lighthouse <at> dusk", negativePrompt: negativePrompt, model: "flux-schnell", provider: "builtin",
             width: 1024, height: 768, seed: 42, creditCost: 1, isPublic: isPublic, favorite: false,
             imageKey: done ? "ab/abcdef.png" : nil, thumbKey: done ? "ab/abcdef-256.webp" : nil,
-            thumbLargeKey: done ? "ab/abcdef-512.webp" : nil, error: error, createdAt: created,
+            thumbLargeKey: done ? "ab/abcdef-512.webp" : nil, error: error, imageWidth: done ? 1024 : nil,
+            imageHeight: done ? 768 : nil, createdAt: created,
             completedAt: status == .queued || status == .running ? nil : created.addingTimeInterval(3))
     }
 }

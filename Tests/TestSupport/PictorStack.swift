@@ -67,6 +67,15 @@ public final class PictorStack {
 
     deinit { stop() }
 
+    /// The shipped pictor.conf's three builtin models, for tests that configure models of their
+    /// own and still want these offered (a config with model sections offers exactly those).
+    public static let builtinModels = [
+        "model.flux-schnell.provider": "builtin", "model.flux-schnell.cost": "1",
+        "model.sdxl.provider": "builtin", "model.sdxl.cost": "2", "model.sdxl.steps": "30",
+        "model.flux-schnell-hd.provider": "builtin", "model.flux-schnell-hd.cost": "3", "model.flux-schnell-hd.upscale": "2",
+        "model.flux-schnell-hd.sizes": "1024x1024, 1024x768, 768x1024, 512x512",
+    ]
+
     private func writeConfig(settings: [String: String], workers: Int) throws {
         var values = [
             "server.listen": socketPath, "server.listen_mode": "0666", "server.workers": "\(workers)",
@@ -83,7 +92,12 @@ public final class PictorStack {
             let parts = key.split(separator: ".", maxSplits: 1)
             sections[String(parts[0]), default: []].append("\(parts[1]) = \(value)")
         }
-        let text = sections.keys.sorted().map { "[\($0)]\n" + sections[$0]!.sorted().joined(separator: "\n") }
+        // Models are offered in the file's order, and the first is the default: the builtin
+        // three come first, as in the shipped pictor.conf.
+        let builtinOrder = ["flux-schnell.", "sdxl.", "flux-schnell-hd."]
+        func rank(_ line: String) -> Int { builtinOrder.firstIndex { line.hasPrefix($0) } ?? builtinOrder.count }
+        sections["model"]?.sort { (rank($0), $0) < (rank($1), $1) }
+        let text = sections.keys.sorted().map { "[\($0)]\n" + ($0 == "model" ? sections[$0]! : sections[$0]!.sorted()).joined(separator: "\n") }
             .joined(separator: "\n\n")
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
     }

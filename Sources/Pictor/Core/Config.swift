@@ -49,13 +49,6 @@ public struct Config: Sendable {
         public var maxAttempts = 3
     }
 
-    public struct Providers: Sendable {
-        /// AUTOMATIC1111 / SD.Next / Forge base URL (models with `provider = a1111`).
-        public var a1111URL: String?
-        /// Seconds to establish a connection to a provider.
-        public var connectTimeout = 5.0
-    }
-
     public struct Paths: Sendable {
         public var templates = "templates"
         /// Stylesheet, icons: served by nginx at /static/; read here only to version their URLs.
@@ -70,11 +63,16 @@ public struct Config: Sendable {
     public var site = Site()
     public var accounts = Accounts()
     public var generation = GenerationPolicy()
-    public var providers = Providers()
+    /// The providers the offered models use (`[provider.NAME]` sections; `builtin` needs none).
+    public var providers = [ProviderSettings.builtin]
     public var databaseURL = "postgresql:///pictor"
     public var paths = Paths()
     public var plans = Plan.defaults
+    /// The models offered, in the file's order of names (`[model.NAME]` sections).
     public var models = ImageModel.defaults
+    /// Why configured models are not offered (a provider without its URL or key); `pictor serve`
+    /// and `pictor worker` log them at start.
+    public var notices: [String] = []
     /// Where the config came from, for messages.
     public var source = "defaults"
 
@@ -88,7 +86,6 @@ public struct Config: Sendable {
         "site.name", "site.public_url", "site.operator_name", "site.contact_email", "site.legal_updated",
         "accounts.signup_bonus", "accounts.login_max_failures", "accounts.login_window", "accounts.signup_per_hour",
         "generation.requests_per_minute", "generation.job_timeout", "generation.lease", "generation.max_attempts",
-        "providers.a1111_url", "providers.connect_timeout",
         "database.url",
         "paths.templates", "paths.public", "paths.migrations", "paths.media", "paths.common_passwords",
     ]
@@ -105,16 +102,16 @@ public struct Config: Sendable {
             }
             file = try ConfigFile(text: text, path: path)
             config.source = path
-            if let unknown = file.values.keys.sorted().first(where: { !keys.contains($0) && !ModelSettings.isModelKey($0) }) {
+            if let unknown = file.values.keys.sorted().first(where: { !keys.contains($0) && !ModelSettings.isSectionKey($0) }) {
                 throw ConfigError(description: "\(path): unknown setting '\(unknown)'")
             }
         }
-        file.applyEnvironment(environment, knownKeys: keys)
+        file.applyEnvironment(environment, knownKeys: keys + ModelSettings.environmentKeys(for: file.values))
         try config.apply(file.values)
-        config.models = try ModelSettings.apply(file.values, to: config.models)
-        let providers = Set(["builtin"] + (config.providers.a1111URL != nil ? ["a1111"] : []))
-        if let model = config.models.first(where: { !providers.contains($0.provider) }) {
-            throw ConfigError(description: "model.\(model.name).provider: \(model.provider) is not configured (known: \(providers.sorted().joined(separator: ", ")))")
+        (config.models, config.providers, config.notices) = try ModelSettings.resolve(file.values, lines: file.lines)
+        guard config.generation.lease > config.generation.jobTimeout else {
+            // Otherwise a job still running would be reclaimed and drawn twice.
+            throw ConfigError(description: "generation.lease (\(config.generation.lease) s) must be longer than generation.job_timeout (\(config.generation.jobTimeout) s)")
         }
         return config
     }
@@ -143,8 +140,6 @@ public struct Config: Sendable {
         try reader.int("generation.job_timeout", into: &generation.jobTimeout, range: 1...3600)
         try reader.int("generation.lease", into: &generation.lease, range: 5...86_400)
         try reader.int("generation.max_attempts", into: &generation.maxAttempts, range: 1...100)
-        if let url = values["providers.a1111_url"], !url.isEmpty { providers.a1111URL = url }
-        try reader.double("providers.connect_timeout", into: &providers.connectTimeout)
         reader.string("database.url", into: &databaseURL)
         reader.string("paths.templates", into: &paths.templates)
         reader.string("paths.public", into: &paths.publicFiles)

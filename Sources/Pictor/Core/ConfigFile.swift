@@ -10,6 +10,8 @@ public struct ConfigError: Error, CustomStringConvertible {
 /// The raw `[section]` / `key = value` pairs of a config file, after environment overrides.
 struct ConfigFile {
     private(set) var values: [String: String] = [:]   // "section.key" → value
+    /// Each key's line in the file, so models can be offered in the order they are written.
+    private(set) var lines: [String: Int] = [:]
 
     /// Parses the file text. `#` and `;` start comment lines; values may be quoted.
     init(text: String, path: String) throws {
@@ -32,15 +34,17 @@ struct ConfigFile {
             if value.count >= 2, value.first == "\"", value.last == "\"" {
                 value = String(value.dropFirst().dropLast())
             }
-            values[section.isEmpty ? key : "\(section).\(key)"] = value
+            let name = section.isEmpty ? key : "\(section).\(key)"
+            values[name] = value
+            lines[name] = lines[name] ?? index
         }
     }
 
-    /// Overrides `section.key` with `PICTOR_SECTION_KEY` from the environment, so secrets such
+    /// Overrides `section.key` with `PICTOR_SECTION_KEY` (`-` written as `_`) from the environment, so secrets such
     /// as the database password need not sit in the file.
     mutating func applyEnvironment(_ environment: [String: String], knownKeys: [String]) {
         for key in knownKeys {
-            let name = "PICTOR_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+            let name = "PICTOR_" + key.uppercased().replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "-", with: "_")
             if let value = environment[name] { values[key] = value }
         }
     }

@@ -26,13 +26,16 @@ public struct Generation: Sendable {
     public let thumbKey: String?
     public let thumbLargeKey: String?
     public let error: String?
+    /// The stored image's pixel size once it exists (twice width × height for an upscaled model).
+    public let imageWidth: Int?
+    public let imageHeight: Int?
     public let createdAt: Date
     public let completedAt: Date?
 
     static let columns = """
         g.id, g.user_id, g.batch_id, g.status, g.prompt, g.negative_prompt, g.model, g.provider, g.width, g.height,
         g.seed, g.credit_cost, g.public, g.favorite, g.image_key, g.thumb_key, g.thumb_large_key, g.error,
-        g.created_at, g.completed_at
+        g.image_width, g.image_height, g.created_at, g.completed_at
         """
 
 
@@ -100,6 +103,8 @@ extension Generation {
         thumbKey = try row.get("thumb_key")
         thumbLargeKey = try row.get("thumb_large_key")
         error = try row.get("error")
+        imageWidth = try row.get("image_width")
+        imageHeight = try row.get("image_height")
         createdAt = try row.get("created_at")
         completedAt = try row.get("completed_at")
     }

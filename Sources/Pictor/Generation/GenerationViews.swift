@@ -28,7 +28,7 @@ struct GeneratePage: PageModel {
         let model: ImageModel
         let checked: Bool
         var templateFields: TemplateFields {
-            ["name": .text(model.name), "cost_label": .text(model.costLabel), "summary": .text(model.summary),
+            ["name": .text(model.name), "label": .text(model.label), "cost_label": .text(model.costLabel), "summary": .text(model.summary),
              "checked": .flag(checked), "is_preview": .flag(model.isOfflinePreview)]
         }
     }
@@ -96,6 +96,9 @@ struct GenerationPage: PageModel {
         var fields: TemplateFields = [
             "id": .text(id), "status": .text(generation.status.rawValue), "prompt": .text(generation.prompt),
             "model": .text(generation.model), "width": .number(generation.width), "height": .number(generation.height),
+            "pixel_width": .number(generation.imageWidth ?? generation.width),
+            "pixel_height": .number(generation.imageHeight ?? generation.height),
+            "is_upscaled": .flag((generation.imageWidth ?? generation.width) > generation.width),
             "seed": .text(String(generation.seed)), "credit_cost": .number(generation.creditCost),
             "created": .text(Format.minute(generation.createdAt)), "remix_url": .text("/generate?remix=" + id),
             "api_url": .text("/api/v1/generations/" + id), "is_preview": .flag(generation.provider == "builtin"),

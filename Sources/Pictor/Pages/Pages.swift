@@ -32,7 +32,7 @@ struct LandingPage: PageModel {
     struct ModelCard: TemplateModel {
         let model: ImageModel
         var templateFields: TemplateFields {
-            ["name": .text(model.name), "cost_label": .text(model.costLabel), "note": .text(model.summary),
+            ["name": .text(model.name), "label": .text(model.label), "cost_label": .text(model.costLabel), "note": .text(model.summary),
              "is_preview": .flag(model.isOfflinePreview)]
         }
     }

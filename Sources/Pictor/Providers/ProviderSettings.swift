@@ -23,8 +23,9 @@ public enum ProviderKind: String, Sendable, CaseIterable {
         }
     }
 
-    /// Whether calls need a key (self-hosted servers usually take none).
-    var needsKey: Bool { self == .pixelapi || self == .openai }
+    /// Whether calls to `url` need a key: the hosted services do; a self-hosted OpenAI-compatible
+    /// server (LocalAI, stable-diffusion.cpp) or an A1111 box usually takes none.
+    func needsKey(at url: String) -> Bool { self == .pixelapi || (self == .openai && url == defaultURL) }
 }
 
 /// One configured provider.
