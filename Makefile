@@ -27,6 +27,7 @@ test: build-debug
 bench: build
 	bench/run.sh
 	bench/generations.sh
+	bench/providers.sh
 	bench/thumbnails.sh
 	bench/templates.sh
 	bench/templates-compare.sh

@@ -20,7 +20,7 @@ printf '%s\n' "bench password" | "$bin" admin create-user --email "$email" >/dev
 "$bin" admin grant --email "$email" --amount "$count" --reason "benchmark" >/dev/null
 key=$("$bin" admin create-key --email "$email" --name bench)
 for n in 1 2; do
-  "$bin" worker --threads 1 2>"$STATE/worker-$n.log" & extra_pids+=($!)
+  PICTOR_PROVIDER_BUILTIN_CONCURRENCY=1 "$bin" worker 2>"$STATE/worker-$n.log" & extra_pids+=($!)
 done
 sleep 1
 

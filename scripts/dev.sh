@@ -37,7 +37,7 @@ scripts/postgres.sh start
 conf=$(scripts/nginx-site.sh --dev-state "$STATE" --socket "$PICTOR_SERVER_LISTEN" \
   --media "$STATE/media" --listen "127.0.0.1:$port" --access-log "$STATE/nginx-access.log")
 "$bin" serve & pids+=($!)
-"$bin" worker --threads "${WORKER_THREADS:-2}" & pids+=($!)
+"$bin" worker & pids+=($!)
 "$(command -v nginx || echo /usr/sbin/nginx)" -p "$STATE" -c "$conf" & pids+=($!)
 
 # Wait until the pool answers through nginx before saying where to go.

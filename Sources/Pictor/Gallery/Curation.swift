@@ -12,7 +12,7 @@ struct Curation {
     /// Publishes or unpublishes one of the user's generations. The files move while the row
     /// is locked, before the flag commits (a failed move rolls the flag back), so a private
     /// image is never left where nginx serves it openly; a job completing meanwhile waits for
-    /// the lock and places its files by the new flag (JobRunner.complete). Unpublishing also
+    /// the lock and places its files by the new flag (JobSettler.complete). Unpublishing also
     /// gives the files new names: the public URLs people copied, and caches keep for a year,
     /// stop reaching them.
     func setPublic(_ isPublic: Bool, id: UUID, userID: Int64) throws -> Generation? {

@@ -101,25 +101,30 @@ struct ModelObject: Encodable, Sendable {
     }
 
     let name: String
+    let label: String
+    /// The kind of service (builtin, pixelapi, openai, a1111), not the operator's section name.
     let provider: String
     let creditCost: Int
     let sizes: [Size]
+    let upscale: Int
     let defaultSteps: Int
     let offlinePreview: Bool
 
     init(_ model: ImageModel) {
         name = model.name
-        provider = model.provider
+        label = model.label
+        provider = model.providerKind.rawValue
         creditCost = model.creditCost
         sizes = model.sizes.map { Size(width: $0.width, height: $0.height) }
+        upscale = model.upscale ? 2 : 1
         defaultSteps = model.defaultSteps
         offlinePreview = model.isOfflinePreview
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, provider
+        case name, label, provider
         case creditCost = "credit_cost"
-        case sizes
+        case sizes, upscale
         case defaultSteps = "default_steps", offlinePreview = "offline_preview"
     }
 }

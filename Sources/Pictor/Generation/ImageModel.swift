@@ -29,8 +29,10 @@ public struct ImageModel: Sendable {
     public var defaultSteps = 4
     /// Upscale the provider's image 2x before storing it (the -hd models).
     public var upscale = false
+    /// The kind of API its provider speaks (set from the provider's section).
+    public var providerKind = ProviderKind.builtin
     /// Whether its images come from the offline generator rather than an AI model.
-    public var isOfflinePreview: Bool
+    public var isOfflinePreview: Bool { providerKind == .builtin }
 
     public init(name: String, provider: String, creditCost: Int, summary: String, label: String? = nil,
                 sizes: [ImageSize] = ImageSize.common, defaultSteps: Int = 4, upscale: Bool = false) {
@@ -43,7 +45,6 @@ public struct ImageModel: Sendable {
         self.sizes = sizes
         self.defaultSteps = defaultSteps
         self.upscale = upscale
-        self.isOfflinePreview = provider == "builtin"
     }
 
     /// The models of a config file with no `[model.*]` section (the shipped pictor.conf spells

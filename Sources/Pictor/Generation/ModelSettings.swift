@@ -72,7 +72,7 @@ enum ModelSettings {
             throw ConfigError(description: "no model can be offered: " + notices.joined(separator: "; "))
         }
         for index in models.indices {
-            models[index].isOfflinePreview = providers[models[index].provider]!.kind == .builtin
+            models[index].providerKind = providers[models[index].provider]!.kind
         }
         let used = Set(models.map(\.provider))
         return (models, providers.values.filter { used.contains($0.name) }.sorted { $0.name < $1.name }, notices)
