@@ -10,7 +10,7 @@ import Synchronization
 
 struct Worker: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run generation jobs (start one or more, on any host; SIGTERM finishes the jobs in flight and stops).")
+        abstract: "Run generation jobs (start one or more, on any host; SIGTERM finishes the jobs in flight and stops, SIGHUP reloads the config).")
 
     @OptionGroup var options: ConfigOptions
 
@@ -32,13 +32,8 @@ struct Worker: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
         let stopping = Atomic<Bool>(false)
-        let host = ProcessInfo.processInfo.hostName
-        for notice in config.notices { logger.warning("\(notice)") }
-        let limits = config.providers.map { "\($0.name) \($0.concurrency)" }.joined(separator: ", ")
-        logger.info("worker \(getpid()) starting: calls in flight at most \(limits)")
-        let dispatcher = JobDispatcher(config: config, workerID: "\(host):\(getpid())", logger: logger)
-        var loops = [Thread { dispatcher.run(until: stopping) }]
-        loops[0].start()
+        var loops: [Thread] = []
+        var dispatching = startDispatching(config, logger: logger)
         if housekeepingInterval > 0 {
             let interval = housekeepingInterval
             let thread = Thread { HousekeepingLoop(config: config, interval: interval, logger: logger).run(until: stopping) }
@@ -46,12 +41,43 @@ struct Worker: ParsableCommand {
             loops.append(thread)
         }
         var signal: Int32 = 0
-        sigwait(&stopSignals, &signal)
+        while sigwait(&stopSignals, &signal) == 0, signal == SIGHUP {
+            // Reload: the new config's dispatcher claims from now on; the old one claims no more
+            // and lets its jobs in flight finish on their own threads.
+            do {
+                let fresh = try options.load()
+                logger.info("worker \(getpid()) reloading \(fresh.source)")
+                dispatching.stop.value.store(true, ordering: .releasing)
+                loops.append(dispatching.thread)
+                dispatching = startDispatching(fresh, logger: logger)
+            } catch {
+                logger.error("reload: \(error); keeping the current config")
+            }
+        }
         logger.info("worker \(getpid()) stopping: finishing the jobs in progress")
         stopping.store(true, ordering: .releasing)
+        dispatching.stop.value.store(true, ordering: .releasing)
+        loops.append(dispatching.thread)
         while loops.contains(where: { !$0.isFinished }) { usleep(50_000) }
         logger.info("worker \(getpid()) stopped")
     }
+
+    /// Starts a dispatcher for `config` on a thread of its own.
+    private func startDispatching(_ config: Config, logger: Logger) -> (thread: Thread, stop: StopFlag) {
+        for notice in config.notices { logger.warning("\(notice)") }
+        let limits = config.providers.map { "\($0.name) \($0.concurrency)" }.joined(separator: ", ")
+        logger.info("worker \(getpid()) running jobs of \(config.models.map(\.name).joined(separator: ", ")); calls in flight at most: \(limits)")
+        let dispatcher = JobDispatcher(config: config, workerID: "\(ProcessInfo.processInfo.hostName):\(getpid())", logger: logger)
+        let stop = StopFlag()
+        let thread = Thread { dispatcher.run(until: stop.value) }
+        thread.start()
+        return (thread, stop)
+    }
+}
+
+/// A stop flag that can be handed to a thread and set later from another.
+private final class StopFlag: Sendable {
+    let value = Atomic<Bool>(false)
 }
 
 /// Purges expired rows at start and then every `interval` seconds, on its own connection. Every

@@ -31,6 +31,30 @@ final class ProviderConcurrencyTests: XCTestCase {
         XCTAssertEqual(fake.server.requests.count, 3)
     }
 
+    func testAReloadOffersANewModelAndTheWorkerDrawsIt() throws {
+        let stack = try PictorStack(jobWorkers: 1)
+        defer { stack.stop() }
+        let user = try APIUser.create(on: stack)
+        XCTAssertEqual(try user.post(#"{"prompt": "a cat", "model": "sketch"}"#).status, 400)
+
+        let config = try String(contentsOfFile: stack.configPath, encoding: .utf8)
+        try (config + "\n[model.sketch]\nlabel = Quick sketch\nprovider = builtin\ncost = 2\nsizes = 512x512\n")
+            .write(toFile: stack.configPath, atomically: true, encoding: .utf8)
+        let oldWorkers = stack.workerPIDs()
+        stack.signalMaster(SIGHUP)
+        kill(stack.jobWorkers[0].processIdentifier, SIGHUP)
+        try stack.waitFor("the pool to reload") { Set(stack.workerPIDs()).isDisjoint(with: oldWorkers) && stack.workerPIDs().count == 2 }
+
+        let models = try user.object(user.get("/api/v1/models"))["data"] as! [[String: Any]]
+        XCTAssertEqual(models.map { $0["name"] as? String }, ["sketch"], "the file's models replace the builtin defaults")
+        XCTAssertEqual(models.first?["label"] as? String, "Quick sketch")
+        let id = try user.object(user.post(#"{"prompt": "a cat", "model": "sketch", "width": 512, "height": 512}"#))["id"] as! String
+        let done = try user.finished(id)
+        XCTAssertEqual(done["status"] as? String, "succeeded", "the reloaded worker knows the new model")
+        XCTAssertEqual(try user.books().balance, 48)
+        XCTAssertTrue(stack.jobWorkers[0].isRunning)
+    }
+
     func testAModelWhoseProviderHasNoKeyIsNotOfferedAndServeSaysWhy() throws {
         let stack = try PictorStack(settings: PictorStack.builtinModels.merging([
             "model.dalle.provider": "openai", "model.dalle.cost": "5",
