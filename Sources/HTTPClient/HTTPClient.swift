@@ -54,6 +54,12 @@ public final class HTTPClient {
         // URLs may come from outside (a provider's image link); never let one read file:// or talk gopher.
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
         try check(pictor_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
+        if let signing = request.awsSigV4 {
+            // Name and password separately: a secret may hold any character, a colon too.
+            try set(CURLOPT_AWS_SIGV4, string: signing.provider)
+            try set(CURLOPT_USERNAME, string: signing.accessKey)
+            try set(CURLOPT_PASSWORD, string: signing.secretKey)
+        }
         try check(pictor_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
         try check(pictor_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback))
         try check(pictor_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context))

@@ -74,6 +74,7 @@ public struct Config: Sendable {
     public var databaseURL = "postgresql:///pictor"
     public var paths = Paths()
     public var plans = Plan.defaults
+    public var storage = Storage()
     public var models = ImageModel.defaults
     /// Where the config came from, for messages.
     public var source = "defaults"
@@ -91,7 +92,7 @@ public struct Config: Sendable {
         "providers.a1111_url", "providers.connect_timeout",
         "database.url",
         "paths.templates", "paths.public", "paths.migrations", "paths.media", "paths.common_passwords",
-    ]
+    ] + Storage.keys
 
     /// Loads the file at `path` (if it exists or was asked for explicitly) and then the
     /// environment overrides. Unknown keys and bad values are errors, so a typo never
@@ -111,6 +112,7 @@ public struct Config: Sendable {
         }
         file.applyEnvironment(environment, knownKeys: keys)
         try config.apply(file.values)
+        try config.storage.apply(file.values)
         config.models = try ModelSettings.apply(file.values, to: config.models)
         let providers = Set(["builtin"] + (config.providers.a1111URL != nil ? ["a1111"] : []))
         if let model = config.models.first(where: { !providers.contains($0.provider) }) {

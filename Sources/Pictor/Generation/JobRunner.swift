@@ -13,7 +13,7 @@ public final class JobRunner {
 
     private let db: Connection
     private let config: Config
-    private let media: MediaStore
+    private let media: any MediaStorage
     private let providers: [String: ImageProvider]
     private let workerID: String
     private let logger: Logger
@@ -21,7 +21,7 @@ public final class JobRunner {
     public init(db: Connection, config: Config, workerID: String, logger: Logger) {
         self.db = db
         self.config = config
-        self.media = MediaStore(root: config.paths.media)
+        self.media = makeMediaStorage(config, logger: logger)
         self.workerID = workerID
         self.logger = logger
         var providers: [String: ImageProvider] = ["builtin": BuiltinProvider()]
@@ -111,13 +111,13 @@ public final class JobRunner {
             format = upscaled.fileExtension
         }
         let thumbnails = try Thumbnailer.thumbnails(of: bytes, longSides: [256, 512])
-        let base = MediaStore.newKey()
+        let base = MediaKey.new()
         let (fileExtension, contentType) = Self.fileType(format)
         let stored = StoredImage(imageKey: "\(base).\(fileExtension)", thumbKey: "\(base)-256.\(thumbnails[0].fileExtension)",
                                  thumbLargeKey: "\(base)-512.\(thumbnails[1].fileExtension)", contentType: contentType)
         do {
             for (key, data) in [(stored.imageKey, bytes), (stored.thumbKey, thumbnails[0].bytes), (stored.thumbLargeKey, thumbnails[1].bytes)] {
-                try media.write(data, key: key, isPublic: generation.isPublic)
+                try media.write(data, key: key, isPublic: generation.isPublic, contentType: MediaKey.contentType(of: key))
                 written.append(key)
             }
         } catch {
