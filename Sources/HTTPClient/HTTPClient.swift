@@ -146,10 +146,14 @@ public final class HTTPClient {
             // "Name:" would tell curl to remove the header; "Name;" sends it empty.
             lines.append(value.isEmpty ? "\(name);" : "\(name): \(value)")
         }
-        // Waiting for "100 Continue" costs a round trip (or a 1 s stall) on every large body.
-        if !names.contains("expect") { lines.append("Expect:") }
-        // curl labels every POSTFIELDS body as a form; send no type rather than a wrong one.
-        if !names.contains("content-type") { lines.append("Content-Type:") }
+        // libcurl's SigV4 signs every listed header, these removals too, as empty values that are
+        // never sent: a signed request lists only headers it sends.
+        if request.awsSigV4 == nil {
+            // Waiting for "100 Continue" costs a round trip (or a 1 s stall) on every large body.
+            if !names.contains("expect") { lines.append("Expect:") }
+            // curl labels every POSTFIELDS body as a form; send no type rather than a wrong one.
+            if !names.contains("content-type") { lines.append("Content-Type:") }
+        }
 
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for line in lines {
