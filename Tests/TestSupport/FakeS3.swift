@@ -152,13 +152,13 @@ public final class FakeS3: @unchecked Sendable {
         }
         guard scopeParts[2] == region, scopeParts[3] == "s3", scopeParts[4] == "aws4_request",
               amzDate.hasPrefix(scopeParts[1]) else {
-            if ProcessInfo.processInfo.environment["FAKES3_DEBUG"] != nil { print("FakeS3 scope: \(scopeParts) \(amzDate)") }
+            debug("FakeS3 scope: \(scopeParts) \(amzDate)")
             return error(403, "SignatureDoesNotMatch", "The credential scope is wrong for this bucket.")
         }
         var headerLines = ""
         for name in signedHeaders.split(separator: ";").map(String.init) {
             guard let value = request.header(name) else {
-                if ProcessInfo.processInfo.environment["FAKES3_DEBUG"] != nil { print("FakeS3 missing \(name): \(request.headers)") }
+                debug("FakeS3 missing \(name): \(request.headers)")
                 return error(403, "SignatureDoesNotMatch", "Signed header \(name) was not sent.")
             }
             headerLines += name + ":" + value.split(separator: " ").joined(separator: " ") + "\n"
@@ -178,13 +178,16 @@ public final class FakeS3: @unchecked Sendable {
         let signingKey = Crypto.hmacSHA256(key: serviceKey, message: Array("aws4_request".utf8))
         let expected = Hex.encode(Crypto.hmacSHA256(key: signingKey, message: Array(stringToSign.utf8)))
         guard expected == signature else {
-            if ProcessInfo.processInfo.environment["FAKES3_DEBUG"] != nil {
-                print("FakeS3 canonical request:\n\(canonicalRequest)\nheaders: \(request.headers)\ntarget: \(request.target)")
-            }
+            debug("FakeS3 canonical request:\n\(canonicalRequest)\nheaders: \(request.headers)\ntarget: \(request.target)")
             return error(403, "SignatureDoesNotMatch",
                          "The request signature we calculated does not match the signature you provided.")
         }
         return nil
+    }
+
+    /// Why a request was refused, on stdout when FAKES3_DEBUG is set.
+    private func debug(_ message: @autoclosure () -> String) {
+        if ProcessInfo.processInfo.environment["FAKES3_DEBUG"] != nil { print(message()) }
     }
 
     private func parseDate(_ text: String) -> Date? {
