@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(name: "template-bench", dependencies: ["Templates"], path: "bench/TemplateBench"),
 
         // Tests: one target per module, plus the end-to-end suite through nginx.
-        .target(name: "TestSupport", dependencies: ["Postgres", "HTTPClient", "Imaging"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Postgres", "HTTPClient", "Imaging", "Crypto", "Codecs"], path: "Tests/TestSupport"),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto", "Codecs"]),

@@ -54,6 +54,12 @@ public final class HTTPClient {
         // URLs may come from outside (a provider's image link); never let one read file:// or talk gopher.
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
         try check(pictor_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
+        if let signing = request.awsSigV4 {
+            // Name and password separately: a secret may hold any character, a colon too.
+            try set(CURLOPT_AWS_SIGV4, string: signing.provider)
+            try set(CURLOPT_USERNAME, string: signing.accessKey)
+            try set(CURLOPT_PASSWORD, string: signing.secretKey)
+        }
         try check(pictor_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
         try check(pictor_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback))
         try check(pictor_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context))
@@ -140,10 +146,14 @@ public final class HTTPClient {
             // "Name:" would tell curl to remove the header; "Name;" sends it empty.
             lines.append(value.isEmpty ? "\(name);" : "\(name): \(value)")
         }
-        // Waiting for "100 Continue" costs a round trip (or a 1 s stall) on every large body.
-        if !names.contains("expect") { lines.append("Expect:") }
-        // curl labels every POSTFIELDS body as a form; send no type rather than a wrong one.
-        if !names.contains("content-type") { lines.append("Content-Type:") }
+        // libcurl's SigV4 signs every listed header, these removals too, as empty values that are
+        // never sent: a signed request lists only headers it sends.
+        if request.awsSigV4 == nil {
+            // Waiting for "100 Continue" costs a round trip (or a 1 s stall) on every large body.
+            if !names.contains("expect") { lines.append("Expect:") }
+            // curl labels every POSTFIELDS body as a form; send no type rather than a wrong one.
+            if !names.contains("content-type") { lines.append("Content-Type:") }
+        }
 
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for line in lines {

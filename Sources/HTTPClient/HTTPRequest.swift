@@ -13,6 +13,8 @@ public struct HTTPRequest: Sendable {
     public var headers: [(String, String)]
     /// Body bytes. For POST, PUT and PATCH an empty body is sent as `Content-Length: 0`.
     public var body: [UInt8]
+    /// When set, libcurl signs the request with AWS Signature Version 4 (S3 and compatibles).
+    public var awsSigV4: AWSSigV4? = nil
 
     /// Creates a request.
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8] = []) {
@@ -20,6 +22,20 @@ public struct HTTPRequest: Sendable {
         self.url = url
         self.headers = headers
         self.body = body
+    }
+}
+
+/// Credentials and scope for libcurl's own SigV4 signing (`CURLOPT_AWS_SIGV4`).
+public struct AWSSigV4: Sendable {
+    /// `provider1:provider2:region:service`, e.g. `aws:amz:us-east-1:s3` (`auto` is R2's region).
+    public var provider: String
+    public var accessKey: String
+    public var secretKey: String
+
+    public init(region: String, service: String = "s3", accessKey: String, secretKey: String) {
+        provider = "aws:amz:\(region):\(service)"
+        self.accessKey = accessKey
+        self.secretKey = secretKey
     }
 }
 

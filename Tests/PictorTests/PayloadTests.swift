@@ -11,7 +11,7 @@ final class PayloadTests: XCTestCase {
     }
 
     func testAFinishedGenerationHasEveryContractField() throws {
-        let json = try object(GenerationObject(Samples.generation()))
+        let json = try object(GenerationObject(Samples.generation(), media: LocalMediaStore(root: "/nonexistent")))
         XCTAssertEqual(json, [
             "id": "0a1b2c3d-0000-4000-8000-00000000abcd", "status": "succeeded", "prompt": "a lighthouse <at> dusk",
             "negative_prompt": "", "model": "flux-schnell", "width": 1024, "height": 768, "seed": 42, "credit_cost": 1,
@@ -24,14 +24,14 @@ final class PayloadTests: XCTestCase {
     }
 
     func testWhatIsNotThereYetIsNullNotMissing() throws {
-        let json = try object(GenerationObject(Samples.generation(status: .queued)))
+        let json = try object(GenerationObject(Samples.generation(status: .queued), media: LocalMediaStore(root: "/nonexistent")))
         for key in ["image_url", "thumbnail_url", "thumbnail_large_url", "error", "completed_at"] {
             XCTAssertTrue(json[key] is NSNull, "\(key) should be null, got \(String(describing: json[key]))")
         }
     }
 
     func testPublicImagesPointStraightAtMedia() throws {
-        let json = try object(GenerationObject(Samples.generation(isPublic: true)))
+        let json = try object(GenerationObject(Samples.generation(isPublic: true), media: LocalMediaStore(root: "/nonexistent")))
         XCTAssertEqual(json["image_url"] as? String, "/media/ab/abcdef.png")
         XCTAssertEqual(json["public"] as? Bool, true)
     }
@@ -52,7 +52,7 @@ final class PayloadTests: XCTestCase {
     }
 
     func testTheSameAnswerIsTheSameBytes() {
-        let generation = GenerationObject(Samples.generation())
+        let generation = GenerationObject(Samples.generation(), media: LocalMediaStore(root: "/nonexistent"))
         XCTAssertEqual(Response.json(generation).body, Response.json(generation).body)
         XCTAssertTrue(Response.json(ErrorEnvelope(.notFound())).text.hasPrefix(#"{"error":{"code":"not_found","#))
     }

@@ -68,7 +68,8 @@ public struct Config: Sendable {
     public var databaseURL = "postgresql:///pictor"
     public var paths = Paths()
     public var plans = Plan.defaults
-    /// The models offered, in the file's order of names (`[model.NAME]` sections).
+    public var storage = Storage()
+    /// The models offered, in the file's order (`[model.NAME]` sections).
     public var models = ImageModel.defaults
     /// Why configured models are not offered (a provider without its URL or key); `pictor serve`
     /// and `pictor worker` log them at start.
@@ -88,7 +89,7 @@ public struct Config: Sendable {
         "generation.requests_per_minute", "generation.job_timeout", "generation.lease", "generation.max_attempts",
         "database.url",
         "paths.templates", "paths.public", "paths.migrations", "paths.media", "paths.common_passwords",
-    ]
+    ] + Storage.keys
 
     /// Loads the file at `path` (if it exists or was asked for explicitly) and then the
     /// environment overrides. Unknown keys and bad values are errors, so a typo never
@@ -108,6 +109,7 @@ public struct Config: Sendable {
         }
         file.applyEnvironment(environment, knownKeys: keys + ModelSettings.environmentKeys(for: file.values))
         try config.apply(file.values)
+        try config.storage.apply(file.values)
         (config.models, config.providers, config.notices) = try ModelSettings.resolve(file.values, lines: file.lines)
         guard config.generation.lease > config.generation.jobTimeout else {
             // Otherwise a job still running would be reclaimed and drawn twice.

@@ -6,7 +6,7 @@ import Postgres
 
 struct Curation {
     let db: Connection
-    let media: MediaStore
+    let media: any MediaStorage
     let logger: Logger
 
     /// Publishes or unpublishes one of the user's generations. The files move while the row
@@ -21,7 +21,7 @@ struct Curation {
                 SELECT \(Generation.columns) FROM generations g WHERE g.id = $1 AND g.user_id = $2 FOR UPDATE
                 """, [id, userID]).first.map(Generation.init(row:)) else { return nil }
             guard current.isPublic != isPublic else { return current }
-            let keys = isPublic ? current.fileKeys : MediaStore.renamed(current.fileKeys)
+            let keys = isPublic ? current.fileKeys : MediaKey.renamed(current.fileKeys)
             let updated = try Generation(row: db.query("""
                 UPDATE generations g SET public = $2, image_key = $3, thumb_key = $4, thumb_large_key = $5
                 WHERE g.id = $1 RETURNING \(Generation.columns)

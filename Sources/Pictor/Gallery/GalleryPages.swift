@@ -22,10 +22,10 @@ enum GalleryPages {
         let (_, rows) = try context.requireUser { owner in
             GenerationStore.listStatement(owner: owner, filter: filter, after: cursor, limit: pageSize)
         }
-        let publicURL = context.app.config.site.publicURL, views = context.app.views
+        let publicURL = context.app.config.site.publicURL, views = context.app.views, media = context.app.media
         // Rows are decoded only for tiles this worker has not rendered from the same row before.
         let tiles = try context.app.galleryTiles.tiles(for: Array(rows.prefix(pageSize))) { missing in
-            views.fragments("partials/gallery-tile", try missing.map { tile(try Generation(row: $0), publicURL: publicURL) })
+            views.fragments("partials/gallery-tile", try missing.map { tile(try Generation(row: $0), publicURL: publicURL, media: media) })
         }
         let next = try GenerationStore.nextCursor(rows, limit: pageSize)
         let request = context.request
@@ -41,7 +41,7 @@ enum GalleryPages {
 
     /// One tile's values (its page and remix links are made from the id in the template).
     /// Typed fields rather than a dictionary: a page has 24 of them.
-    static func tile(_ generation: Generation, publicURL: String) -> TemplateFields {
+    static func tile(_ generation: Generation, publicURL: String, media: any MediaStorage) -> TemplateFields {
         let id = generation.idString
         var values: TemplateFields = [
             "id": .text(id), "status": .text(generation.status.rawValue), "prompt": .text(generation.prompt),
@@ -52,9 +52,9 @@ enum GalleryPages {
         case .failed: values.add("is_failed", true)
         case .succeeded: values.add("is_succeeded", true)
         }
-        if let url = generation.url(.thumbnail) { values.add("thumb_url", .text(url)) }
-        if let url = generation.url(.thumbnailLarge) { values.add("thumb_large_url", .text(url)) }
-        if let url = generation.url(.image) {
+        if let url = generation.url(.thumbnail, in: media) { values.add("thumb_url", .text(url)) }
+        if let url = generation.url(.thumbnailLarge, in: media) { values.add("thumb_large_url", .text(url)) }
+        if let url = generation.url(.image, in: media) {
             values.add("image_url", .text(url))
             values.add("download_name", .text(generation.downloadName))
         }
@@ -79,9 +79,9 @@ enum GalleryPages {
         let query = try context.query()
         let cursor = try query["cursor"].map(ListCursor.init(token:))
         let page = try GenerationStore(db: context.db()).explore(after: cursor, limit: pageSize)
-        let publicURL = context.app.config.site.publicURL
+        let publicURL = context.app.config.site.publicURL, media = context.app.media
         return .page(ExplorePage(
-            items: page.items.map { tile($0, publicURL: publicURL) },
+            items: page.items.map { tile($0, publicURL: publicURL, media: media) },
             olderURL: page.next.map { pageURL("/explore", query: query, cursor: $0.token) },
             newestURL: cursor == nil ? nil : "/explore"))
     }

@@ -3,8 +3,8 @@
 import Foundation
 
 enum MediaAccess {
-    /// nginx serves the bytes (X-Accel-Redirect to its internal location): Pictor only
-    /// decides. Someone else's private image is 404, exactly like one that does not exist.
+    /// The storage hands the file over (nginx's X-Accel-Redirect, or a redirect to a signed
+    /// URL): Pictor only decides. Someone else's private image is 404, exactly like one that does not exist.
     @Sendable static func serve(_ context: inout RequestContext) throws -> Reply {
         guard let file = Generation.File(rawValue: context.parameters["file"] ?? "") else { throw HTTPError.notFound() }
         // Browsers send the session cookie; API clients their key.
@@ -13,6 +13,6 @@ enum MediaAccess {
               let key = generation.key(file) else {
             throw HTTPError.notFound("There is no such image.")
         }
-        return .accel(generation.isPublic ? MediaStore.publicURL(for: key) : MediaStore.protectedURI(for: key))
+        return try context.app.media.reply(for: key, isPublic: generation.isPublic)
     }
 }

@@ -73,11 +73,11 @@ public struct Generation: Sendable {
         return name
     }
 
-    /// Public files are nginx's to serve at /media/; private ones go through
-    /// /generations/{id}/{file}, where Pictor checks the owner first.
-    func url(_ file: File) -> String? {
+    /// Public files are linked where the storage serves them (nginx's /media/, a CDN); private
+    /// ones go through /generations/{id}/{file}, where Pictor checks the owner first.
+    func url(_ file: File, in media: any MediaStorage) -> String? {
         guard let key = key(file) else { return nil }
-        return isPublic ? MediaStore.publicURL(for: key) : "/generations/" + idString + "/" + file.rawValue
+        return isPublic ? media.publicURL(for: key) : "/generations/" + idString + "/" + file.rawValue
     }
 }
 

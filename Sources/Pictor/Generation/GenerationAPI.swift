@@ -27,10 +27,10 @@ enum GenerationAPI {
         let status = waited && generations.allSatisfy(\.isFinished) ? 200 : 202
         var reply: Reply
         if generations.count == 1 {
-            reply = Reply.json(GenerationObject(generations[0]), status: status)
+            reply = Reply.json(GenerationObject(generations[0], media: context.app.media), status: status)
                 .header("Location", "/api/v1/generations/" + generations[0].idString)
         } else {
-            reply = .json(GenerationBatch(data: generations.map(GenerationObject.init)), status: status)
+            reply = .json(GenerationBatch(data: generations.map { GenerationObject($0, media: context.app.media) }), status: status)
         }
         if waited, let wait { reply.setHeader("Preference-Applied", "wait=\(wait)") }
         return reply
@@ -41,7 +41,7 @@ enum GenerationAPI {
         guard let generation = try GenerationStore(db: context.db()).find(id: try generationID(context), userID: user.id) else {
             throw HTTPError.notFound("There is no such generation.")
         }
-        return .json(GenerationObject(generation))
+        return .json(GenerationObject(generation, media: context.app.media))
     }
 
     @Sendable static func list(_ context: inout RequestContext) throws -> Reply {
@@ -58,7 +58,7 @@ enum GenerationAPI {
         default: throw HTTPError.badRequest("`favorite` must be true or false.")
         }
         let page = try GenerationStore(db: context.db()).list(userID: user.id, filter: filter, after: cursor, limit: limit)
-        return .json(ListPage(data: page.items.map(GenerationObject.init), nextCursor: page.next?.token))
+        return .json(ListPage(data: page.items.map { GenerationObject($0, media: context.app.media) }, nextCursor: page.next?.token))
     }
 
     @Sendable static func delete(_ context: inout RequestContext) throws -> Reply {
@@ -87,7 +87,7 @@ enum GenerationAPI {
         if generation != nil, let favorite = changes.favorite { generation = try curation.setFavorite(favorite, id: id, userID: user.id) }
         if generation != nil, let isPublic = changes.public { generation = try curation.setPublic(isPublic, id: id, userID: user.id) }
         guard let generation else { throw HTTPError.notFound("There is no such generation.") }
-        return .json(GenerationObject(generation))
+        return .json(GenerationObject(generation, media: context.app.media))
     }
 
     @Sendable static func models(_ context: inout RequestContext) throws -> Reply {

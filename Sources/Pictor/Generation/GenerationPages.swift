@@ -80,7 +80,7 @@ enum GenerationPages {
         let isOwner = generation.userID == viewer?.id
         let title = !isOwner ? "An image on \(site.name)" : generation.isFinished ? "Your image" : "Drawing your image…"
         return .page(GenerationPage(title: title, generation: generation, isOwner: isOwner, siteName: site.name,
-                                    publicURL: site.publicURL))
+                                    publicURL: site.publicURL, media: context.app.media))
     }
 
     @Sendable static func delete(_ context: inout RequestContext) throws -> Reply {

@@ -20,7 +20,7 @@ struct GenerationObject: Encodable, Sendable {
     let createdAt: String
     let completedAt: String?
 
-    init(_ generation: Generation) {
+    init(_ generation: Generation, media: any MediaStorage) {
         id = generation.idString
         status = generation.status.rawValue
         prompt = generation.prompt
@@ -30,9 +30,9 @@ struct GenerationObject: Encodable, Sendable {
         height = generation.height
         seed = generation.seed
         creditCost = generation.creditCost
-        imageURL = generation.url(.image)
-        thumbnailURL = generation.url(.thumbnail)
-        thumbnailLargeURL = generation.url(.thumbnailLarge)
+        imageURL = generation.url(.image, in: media)
+        thumbnailURL = generation.url(.thumbnail, in: media)
+        thumbnailLargeURL = generation.url(.thumbnailLarge, in: media)
         isPublic = generation.isPublic
         favorite = generation.favorite
         error = generation.error

@@ -71,6 +71,7 @@ struct GenerationPage: PageModel {
     let isOwner: Bool
     let siteName: String
     let publicURL: String
+    let media: any MediaStorage
 
     var shareURL: String { publicURL + "/generations/" + generation.idString }
 
@@ -86,9 +87,9 @@ struct GenerationPage: PageModel {
     }
 
     var openGraph: OpenGraph? {
-        guard generation.isPublic, let thumbnail = generation.url(.thumbnailLarge) else { return nil }
+        guard generation.isPublic, let thumbnail = generation.url(.thumbnailLarge, in: media) else { return nil }
         return OpenGraph(title: String(generation.prompt.prefix(100)), description: "Made with \(generation.model) on \(siteName).",
-                         image: publicURL + thumbnail, url: shareURL)
+                         image: thumbnail.hasPrefix("/") ? publicURL + thumbnail : thumbnail, url: shareURL)
     }
 
     var details: TemplateFields {
@@ -109,12 +110,12 @@ struct GenerationPage: PageModel {
         if !generation.negativePrompt.isEmpty { fields.add("negative_prompt", .text(generation.negativePrompt)) }
         fields.add("completed", generation.completedAt.map(Format.minute))
         fields.add("error", generation.error)
-        if let imageURL = generation.url(.image) {
+        if let imageURL = generation.url(.image, in: media) {
             fields.add("image_url", .text(imageURL))
             fields.add("download_name", .text(generation.downloadName))
         }
-        fields.add("thumbnail_url", generation.url(.thumbnail))
-        fields.add("thumbnail_large_url", generation.url(.thumbnailLarge))
+        fields.add("thumbnail_url", generation.url(.thumbnail, in: media))
+        fields.add("thumbnail_large_url", generation.url(.thumbnailLarge, in: media))
         if generation.isPublic { fields.add("share_url", .text(shareURL)) }
         return fields
     }

@@ -23,7 +23,7 @@ struct ImageJob {
     /// Nil when the job's model is no longer configured.
     let model: ImageModel?
     let provider: (any ImageProvider)?
-    let media: MediaStore
+    let media: any MediaStorage
     let deadline: Date
 
     /// Draws and stores the image. Files written before a failure are in `written`, for the
@@ -68,14 +68,14 @@ struct ImageJob {
 
     private func store(_ bytes: [UInt8], format: String, width: Int, height: Int, written: inout [String]) throws -> StoredImage {
         let thumbnails = try Thumbnailer.thumbnails(of: bytes, longSides: [256, 512])
-        let base = MediaStore.newKey()
+        let base = MediaKey.new()
         let (fileExtension, contentType) = Self.fileType(format)
         let stored = StoredImage(imageKey: "\(base).\(fileExtension)", thumbKey: "\(base)-256.\(thumbnails[0].fileExtension)",
                                  thumbLargeKey: "\(base)-512.\(thumbnails[1].fileExtension)", contentType: contentType,
                                  width: width, height: height)
         do {
             for (key, data) in zip(stored.keys, [bytes, thumbnails[0].bytes, thumbnails[1].bytes]) {
-                try media.write(data, key: key, isPublic: job.generation.isPublic)
+                try media.write(data, key: key, isPublic: job.generation.isPublic, contentType: MediaKey.contentType(of: key))
                 written.append(key)
             }
         } catch {

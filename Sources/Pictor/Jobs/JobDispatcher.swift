@@ -14,7 +14,7 @@ public final class JobDispatcher: Sendable {
     private let config: Config
     private let logger: Logger
     private let workerID: String
-    private let media: MediaStore
+    private let media: any MediaStorage
     /// By provider name (`[provider.NAME]`).
     private let providers: [String: ProviderSlot]
     private let settler: JobSettler
@@ -37,7 +37,7 @@ public final class JobDispatcher: Sendable {
         self.config = config
         self.logger = logger
         self.workerID = workerID
-        media = MediaStore(root: config.paths.media)
+        media = makeMediaStorage(config, logger: logger)
         providers = Dictionary(uniqueKeysWithValues: config.providers.map { ($0.name, ProviderSlot($0)) })
         settler = JobSettler(databaseURL: config.databaseURL, media: media, logger: logger)
     }

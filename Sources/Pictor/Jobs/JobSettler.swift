@@ -20,7 +20,7 @@ enum JobOutcome: Sendable {
 
 final class JobSettler: Sendable {
     private let databaseURL: String
-    private let media: MediaStore
+    private let media: any MediaStorage
     private let logger: Logger
     private let queue = Mutex<[(job: ClaimedJob, outcome: JobOutcome)]>([])
     /// Counts queued outcomes; a settling thread takes one per signal.
@@ -28,7 +28,7 @@ final class JobSettler: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let running = Atomic<Int>(0)
 
-    init(databaseURL: String, media: MediaStore, logger: Logger) {
+    init(databaseURL: String, media: any MediaStorage, logger: Logger) {
         self.databaseURL = databaseURL
         self.media = media
         self.logger = logger

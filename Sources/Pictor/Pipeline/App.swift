@@ -13,7 +13,7 @@ public final class App: Sendable {
     let views: Views
     let hasher = PasswordHasher()
     let commonPasswords: CommonPasswords
-    let media: MediaStore
+    let media: any MediaStorage
     let galleryTiles = TileCache()
     let waitSlots: WaitSlots
     let pipeline: Pipeline
@@ -22,7 +22,7 @@ public final class App: Sendable {
     public init(config: Config, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        media = MediaStore(root: config.paths.media)
+        media = makeMediaStorage(config, logger: logger)
         waitSlots = WaitSlots(threads: config.server.threads)
         commonPasswords = try CommonPasswords(contentsOfFile: config.paths.commonPasswords)
         views = try Views(directory: config.paths.templates, publicDirectory: config.paths.publicFiles, site: config.site,

@@ -1,5 +1,5 @@
-// Where image files live: public ones where nginx serves them at /media/, private ones where
-// nginx serves them only through X-Accel-Redirect after Pictor checked the owner.
+// Images in a local directory: public ones where nginx serves them at /media/, private ones
+// where nginx serves them only through X-Accel-Redirect after Pictor checked the owner.
 
 import Codecs
 import Crypto
@@ -9,27 +9,26 @@ import Foundation
 /// `private/` (nginx: internal /protected-media/). A file appears under its final name only
 /// when complete (temp file + fsync + rename), so a crash never leaves a half image behind a
 /// URL; publishing moves files between the two with rename, which is atomic too.
-public struct MediaStore: Sendable {
+public struct LocalMediaStore: MediaStorage {
     public let root: String
 
     public init(root: String) { self.root = root }
 
-    /// A fresh key such as `3f/3f9c…e1`; the caller adds a suffix and extension.
-    static func newKey() -> String {
-        let name = Hex.encode(Crypto.randomBytes(16))
-        return String(name.prefix(2)) + "/" + name
-    }
-
     func path(for key: String, isPublic: Bool) -> String { root + (isPublic ? "/public/" : "/private/") + key }
 
     /// The URL nginx serves a public file at.
-    static func publicURL(for key: String) -> String { "/media/" + key }
+    func publicURL(for key: String) -> String { "/media/" + key }
 
     /// The internal nginx location Pictor hands a private file to (X-Accel-Redirect).
     static func protectedURI(for key: String) -> String { "/protected-media/" + key }
 
-    /// Writes `bytes` under `key` atomically.
-    func write(_ bytes: [UInt8], key: String, isPublic: Bool) throws {
+    /// nginx sends the bytes either way; the internal location is reachable only this way.
+    func reply(for key: String, isPublic: Bool) -> Reply {
+        .accel(isPublic ? publicURL(for: key) : Self.protectedURI(for: key))
+    }
+
+    /// Writes `bytes` under `key` atomically (the type is nginx's to tell, from the extension).
+    func write(_ bytes: [UInt8], key: String, isPublic: Bool, contentType: String) throws {
         let final = path(for: key, isPublic: isPublic)
         let directory = (final as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -74,15 +73,6 @@ public struct MediaStore: Sendable {
         return missing
     }
 
-    /// The same files under one fresh unguessable base name, each keeping what follows the old
-    /// name's 32 hex digits (`-256.webp`, `.png`).
-    static func renamed(_ keys: [String?]) -> [String?] {
-        let base = newKey()
-        return keys.map { key in
-            key.map { base + String(($0.split(separator: "/").last ?? Substring($0)).dropFirst(32)) }
-        }
-    }
-
     /// Moves public files to new names on the private side (unpublishing): the old public URLs,
     /// and any copy a cache keeps under them, then lead nowhere on this site. A file already
     /// moved is left alone; one found nowhere is returned for the caller to report. On any other
@@ -117,6 +107,10 @@ public struct MediaStore: Sendable {
         for move in moves { rename(path(for: move.to, isPublic: false), path(for: move.from, isPublic: true)) }
     }
 
+    func read(_ key: String, isPublic: Bool) throws -> [UInt8]? {
+        FileManager.default.contents(atPath: path(for: key, isPublic: isPublic)).map { Array($0) }
+    }
+
     /// Removes the files from both sides; missing ones are fine (deleting twice is not an error).
     func delete(_ keys: [String?]) {
         for key in keys.compactMap({ $0 }) {
@@ -126,7 +120,3 @@ public struct MediaStore: Sendable {
     }
 }
 
-struct MediaError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -5,9 +5,9 @@ import Foundation
 @testable import Pictor
 import XCTest
 
-final class MediaStoreTests: XCTestCase {
+final class LocalMediaStoreTests: XCTestCase {
     private var root = ""
-    private var media: MediaStore { MediaStore(root: root) }
+    private var media: LocalMediaStore { LocalMediaStore(root: root) }
 
     override func setUpWithError() throws {
         root = NSTemporaryDirectory() + "media-\(UUID().uuidString)"
@@ -21,8 +21,8 @@ final class MediaStoreTests: XCTestCase {
     }
 
     func testPlacingMovesFilesToTheRowsSideAndReportsMissingOnes() throws {
-        try media.write([1], key: "ab/moved.png", isPublic: false)
-        try media.write([2], key: "ab/there.png", isPublic: true)
+        try media.write([1], key: "ab/moved.png", isPublic: false, contentType: "image/png")
+        try media.write([2], key: "ab/there.png", isPublic: true, contentType: "image/png")
         let missing = try media.place(["ab/moved.png", "ab/there.png", "ab/gone.png", nil], isPublic: true)
         XCTAssertEqual(missing, ["ab/gone.png"])
         XCTAssertTrue(exists("ab/moved.png", isPublic: true))
@@ -33,7 +33,7 @@ final class MediaStoreTests: XCTestCase {
     func testRenamedKeysShareOneNewBaseAndKeepTheirSuffixes() throws {
         let old: [String?] = ["ab/" + String(repeating: "a", count: 32) + ".png",
                               "ab/" + String(repeating: "a", count: 32) + "-256.webp", nil]
-        let new = MediaStore.renamed(old)
+        let new = MediaKey.renamed(old)
         XCTAssertNil(new[2])
         let image = try XCTUnwrap(new[0]), thumb = try XCTUnwrap(new[1])
         XCTAssertTrue(image.hasSuffix(".png") && thumb.hasSuffix("-256.webp"))
@@ -42,7 +42,7 @@ final class MediaStoreTests: XCTestCase {
     }
 
     func testUnpublishingMovesToNewPrivateNamesAndReportsMissingFiles() throws {
-        try media.write([1], key: "ab/old.png", isPublic: true)
+        try media.write([1], key: "ab/old.png", isPublic: true, contentType: "image/png")
         let missing = try media.unpublish([("ab/old.png", "cd/new.png"), ("ab/lost.png", "cd/new-256.webp")])
         XCTAssertEqual(missing, ["ab/lost.png"])
         XCTAssertTrue(exists("cd/new.png", isPublic: false))
@@ -51,7 +51,7 @@ final class MediaStoreTests: XCTestCase {
     }
 
     func testAFailedUnpublishLeavesTheFilesWhereTheyWere() throws {
-        try media.write([1], key: "ab/old.png", isPublic: true)
+        try media.write([1], key: "ab/old.png", isPublic: true, contentType: "image/png")
         // A regular file where the private directory should be: nothing can be created under it.
         try Data().write(to: URL(fileURLWithPath: root + "/private"))
         XCTAssertThrowsError(try media.unpublish([("ab/old.png", "cd/new.png")]))
