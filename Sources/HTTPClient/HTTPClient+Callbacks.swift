@@ -8,6 +8,11 @@ let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 final class Transfer {
     var headers: [(name: String, value: String)] = []
     var body: [UInt8] = []
+    /// The most body bytes accepted; past it the transfer is aborted (`exceededLimit`).
+    let limit: Int
+    var exceededLimit = false
+
+    init(limit: Int) { self.limit = limit }
 
     /// One raw header line from libcurl, CRLF included.
     func receiveHeaderLine(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -51,6 +56,11 @@ let writeCallback: pictor_curl_callback = { data, size, count, context in
     let length = size * count
     guard let data, let context else { return length }
     let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+    guard transfer.body.count + length <= transfer.limit else {
+        // Returning less than was given makes curl abort with CURLE_WRITE_ERROR.
+        transfer.exceededLimit = true
+        return 0
+    }
     data.withMemoryRebound(to: UInt8.self, capacity: length) {
         transfer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
     }

@@ -13,10 +13,13 @@ public final class HTTPClient {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private let connectTimeoutMilliseconds: Int
     private let timeoutMilliseconds: Int
+    private let maxResponseBytes: Int
 
     /// Creates a client. Timeouts are in seconds: `connectTimeout` bounds the
-    /// TCP/TLS connect, `timeout` the whole request including the body.
-    public init(connectTimeout: Double = 5, timeout: Double = 30) {
+    /// TCP/TLS connect, `timeout` the whole request including the body. A response body
+    /// larger than `maxResponseBytes` aborts the transfer (`HTTPClientError.isTooLarge`), so a
+    /// misbehaving server cannot make the caller hold gigabytes.
+    public init(connectTimeout: Double = 5, timeout: Double = 30, maxResponseBytes: Int = Int.max) {
         precondition(curlGlobalInit == CURLE_OK, "curl_global_init failed")
         guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed") }
         self.handle = handle
@@ -25,6 +28,7 @@ public final class HTTPClient {
         // Round up so a sub-millisecond timeout never becomes 0, which curl reads as "no timeout".
         connectTimeoutMilliseconds = max(1, Int((connectTimeout * 1000).rounded(.up)))
         timeoutMilliseconds = max(1, Int((timeout * 1000).rounded(.up)))
+        self.maxResponseBytes = maxResponseBytes
     }
 
     deinit {
@@ -43,7 +47,7 @@ public final class HTTPClient {
         let headerList = try makeHeaderList(for: request)
         defer { curl_slist_free_all(headerList) }
 
-        let transfer = Transfer()
+        let transfer = Transfer(limit: maxResponseBytes)
         let context = Unmanaged.passUnretained(transfer).toOpaque()
 
         try set(CURLOPT_URL, string: request.url)
@@ -53,6 +57,10 @@ public final class HTTPClient {
         try set(CURLOPT_FOLLOWLOCATION, 0)
         // URLs may come from outside (a provider's image link); never let one read file:// or talk gopher.
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+        // libcurl's defaults, stated so no one turns them off: the peer's certificate must chain
+        // to a trusted CA and name the host (provider keys travel in these requests).
+        try set(CURLOPT_SSL_VERIFYPEER, 1)
+        try set(CURLOPT_SSL_VERIFYHOST, 2)
         try check(pictor_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
         if let signing = request.awsSigV4 {
             // Name and password separately: a secret may hold any character, a colon too.
@@ -76,6 +84,10 @@ public final class HTTPClient {
             // The buffer dies with this closure; make sure the handle no longer points at it.
             _ = pictor_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
             return code
+        }
+        if transfer.exceededLimit {
+            throw HTTPClientError(code: Int32(CURLE_FILESIZE_EXCEEDED.rawValue),
+                                  message: "the response is larger than \(maxResponseBytes) bytes")
         }
         guard result == CURLE_OK else { throw error(result) }
 

@@ -19,6 +19,9 @@ public struct HTTPClientError: Error, CustomStringConvertible, Sendable {
     /// The connect or overall timeout expired (`CURLE_OPERATION_TIMEDOUT`).
     public var isTimeout: Bool { code == Int32(CURLE_OPERATION_TIMEDOUT.rawValue) }
 
+    /// The response body was larger than the client's `maxResponseBytes`.
+    public var isTooLarge: Bool { code == Int32(CURLE_FILESIZE_EXCEEDED.rawValue) }
+
     /// No connection could be made: refused, unreachable, or the host did not resolve.
     /// (A connect that times out reports `isTimeout` instead.)
     public var isConnectFailure: Bool {

@@ -1,13 +1,14 @@
-// The `a1111` provider: AUTOMATIC1111 / SD.Next / Forge `POST /sdapi/v1/txt2img` on a self-hosted GPU.
+// The `a1111` provider: AUTOMATIC1111 / SD.Next / Forge `POST /sdapi/v1/txt2img` on a self-hosted
+// GPU, and its `extra-single-image` upscaler for HD models.
 
 import Codecs
 import Foundation
 import HTTPClient
 
 struct A1111Provider: ImageProvider {
-    let baseURL: String
-    let connectTimeout: Double
-    let timeout: Double
+    let settings: ProviderSettings
+    /// An upscaler every A1111 install ships (Real-ESRGAN), used at 2x.
+    static let upscaler = "R-ESRGAN 4x+"
 
     /// The txt2img request body (the fields Pictor sets; the server defaults the rest).
     struct Body: Encodable {
@@ -26,27 +27,45 @@ struct A1111Provider: ImageProvider {
         let images: [String]
     }
 
-    func generate(_ request: ProviderRequest) throws -> [UInt8] {
-        let json = try JSONEncoder().encode(Body(prompt: request.prompt, negative_prompt: request.negativePrompt,
-                                                 width: request.width, height: request.height, seed: Int(request.seed),
-                                                 steps: request.steps))
-        let response: HTTPResponse
-        do {
-            response = try HTTPClient(connectTimeout: connectTimeout, timeout: timeout)
-                .post(baseURL + "/sdapi/v1/txt2img", json: Array(json), headers: [("Accept", "application/json")])
-        } catch let error as HTTPClientError {
-            throw error.isTimeout ? ProviderError.timedOut : ProviderError.failed("could not reach it")
-        }
-        guard response.status == 200 else { throw ProviderError.failed("it answered HTTP \(response.status)") }
-        guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(response.body)), let first = answer.images.first,
-              let bytes = Base64.decode(Self.stripDataURL(first)), !bytes.isEmpty
-        else { throw ProviderError.failed("it sent no image") }
-        return bytes
+    /// `POST /sdapi/v1/extra-single-image`.
+    struct UpscaleBody: Encodable {
+        let image: String
+        let upscaling_resize: Int
+        let upscaler_1: String
     }
 
-    /// Some forks answer `data:image/png;base64,…` instead of bare base64.
-    static func stripDataURL(_ text: String) -> String {
-        guard text.hasPrefix("data:"), let comma = text.firstIndex(of: ",") else { return text }
-        return String(text[text.index(after: comma)...])
+    struct UpscaleAnswer: Decodable {
+        let image: String
+    }
+
+    func generate(_ request: ProviderRequest) throws -> [UInt8] {
+        let body = Body(prompt: request.prompt, negative_prompt: request.negativePrompt, width: request.width,
+                        height: request.height, seed: Int(request.seed), steps: request.steps)
+        let answer = try post("/sdapi/v1/txt2img", body, answer: Answer.self, deadline: request.deadline)
+        guard let first = answer.images.first else { throw ProviderError.failed("it sent no image") }
+        return try Self.decodeImage(first)
+    }
+
+    func upscale2x(_ image: [UInt8], request: ProviderRequest) throws -> [UInt8]? {
+        let body = UpscaleBody(image: Base64.encode(image), upscaling_resize: 2, upscaler_1: Self.upscaler)
+        let answer = try post("/sdapi/v1/extra-single-image", body, answer: UpscaleAnswer.self, deadline: request.deadline)
+        return try Self.decodeImage(answer.image)
+    }
+
+    private func post<Body: Encodable, Answer: Decodable>(_ path: String, _ body: Body, answer: Answer.Type,
+                                                          deadline: Date) throws -> Answer {
+        let call = ProviderCall(settings: settings, deadline: deadline)
+        let response = try call.send(HTTPRequest(method: "POST", url: settings.url + path,
+                                                 headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+                                                 body: Array(try JSONEncoder().encode(body))))
+        return try call.decode(answer, from: response)
+    }
+
+    /// Base64, or a `data:image/png;base64,…` URL (some forks answer that way).
+    static func decodeImage(_ text: String) throws -> [UInt8] {
+        var encoded = Substring(text)
+        if encoded.hasPrefix("data:"), let comma = encoded.firstIndex(of: ",") { encoded = encoded[encoded.index(after: comma)...] }
+        guard let bytes = Base64.decode(String(encoded)), !bytes.isEmpty else { throw ProviderError.notAnImage }
+        return bytes
     }
 }

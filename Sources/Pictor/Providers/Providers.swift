@@ -3,8 +3,10 @@
 enum Providers {
     static func make(_ settings: ProviderSettings) -> any ImageProvider {
         switch settings.kind {
-        case .a1111: A1111Provider(baseURL: settings.url, connectTimeout: settings.connectTimeout, timeout: settings.timeout)
-        default: BuiltinProvider()
+        case .builtin: BuiltinProvider()
+        case .pixelapi: PixelAPIProvider(settings: settings)
+        case .openai: OpenAIImagesProvider(settings: settings)
+        case .a1111: A1111Provider(settings: settings)
         }
     }
 }
