@@ -45,7 +45,8 @@ enum OpenAIImagesAPI {
             throw HTTPError(500, code: "generation_failed",
                             message: generations.compactMap(\.error).first ?? "The images could not be made. Your credits were refunded.")
         }
-        let base = String(app.config.site.publicURL.reversed().drop { $0 == "/" }.reversed())
+        var base = app.config.site.publicURL
+        while base.hasSuffix("/") { base.removeLast() }
         let images = try made.map { generation in
             try image(generation, format: format, media: app.media, base: base)
         }
