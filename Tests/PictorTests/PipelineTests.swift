@@ -131,4 +131,56 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(credential(["Cookie": "pictor_session=tok", "Authorization": "Bearer k"]), .apiKey("k"),
                        "a key wins over a cookie")
     }
+
+    func testEachPathPrefixHasItsSurface() {
+        func surface(_ path: String, accept: String? = nil) -> Surface {
+            Surface(TestApp.request("GET", path, headers: accept.map { ["Accept": $0] } ?? [:]))
+        }
+        XCTAssertEqual(surface("/v1/images/generations"), .openAI)
+        XCTAssertEqual(surface("/v1/anything-unknown"), .openAI)
+        XCTAssertEqual(surface("/api/v1/me"), .api)
+        XCTAssertEqual(surface("/healthz"), .api)
+        XCTAssertEqual(surface("/gallery"), .pages)
+        XCTAssertEqual(surface("/gallery", accept: "application/json"), .api)
+        XCTAssertEqual(surface("/v1"), .pages, "only what is under /v1/")
+        XCTAssertFalse(Surface.openAI.acceptsSessionCookie)
+        XCTAssertTrue(Surface.api.acceptsSessionCookie)
+    }
+
+    func testOpenAIPathsAnswerErrorsInOpenAIShape() throws {
+        let wrongMethod = try respond(TestApp.request("GET", "/v1/images/generations"))
+        XCTAssertEqual(wrongMethod.status, 405)
+        XCTAssertEqual(wrongMethod.header("Allow"), "POST")
+        XCTAssertEqual(wrongMethod.jsonObject?["error"] as? NSDictionary, [
+            "message": "This address does not accept that method.", "type": "invalid_request_error",
+            "param": NSNull(), "code": "method_not_allowed",
+        ])
+        let boom = try respond(TestApp.request("GET", "/v1/boom"), routes: [.get("/v1/boom", { _ in throw Boom() })])
+        XCTAssertEqual(boom.status, 500)
+        XCTAssertFalse(boom.text.contains("secret"), "internals stay in the log")
+        XCTAssertEqual((boom.jsonObject?["error"] as? NSDictionary)?["type"] as? String, "server_error")
+    }
+
+    func testOpenAIPostsWithOnlyACookieSkipTheCSRFCheckAndAre401() throws {
+        // No key: the cookie has no authority on /v1/, so there is no token to check and no
+        // database lookup either; the handler answers 401 as OpenAI's API would.
+        let response = try respond(TestApp.request("POST", "/v1/images/generations",
+                                                   headers: ["Cookie": "pictor_session=tok", "Content-Type": "application/json"],
+                                                   body: #"{"prompt": "x"}"#))
+        XCTAssertEqual(response.status, 401)
+        XCTAssertEqual(response.header("WWW-Authenticate"), "Bearer")
+        XCTAssertEqual((response.jsonObject?["error"] as? NSDictionary)?["code"] as? String, "invalid_api_key")
+    }
+
+    func testValidationErrorsNameTheOpenAIParam() {
+        func detail(_ error: HTTPError) -> (type: String, param: String?, code: String?) {
+            let body = OpenAIErrorBody(error).error
+            return (body.type, body.param, body.code)
+        }
+        XCTAssertTrue(detail(.badRequest("`count` must be between 1 and 4.", field: "count")) == ("invalid_request_error", "n", "invalid_value"))
+        XCTAssertTrue(detail(.badRequest("Unknown model", field: "model")) == ("invalid_request_error", "model", "model_not_found"))
+        XCTAssertTrue(detail(HTTPError(402, code: "insufficient_credits", message: "short")) == ("insufficient_quota", nil, "insufficient_credits"))
+        XCTAssertTrue(detail(HTTPError(429, code: "rate_limited", message: "slow down")) == ("rate_limit_error", nil, "rate_limit_exceeded"))
+        XCTAssertTrue(detail(.unauthorized("no key")) == ("invalid_request_error", nil, "invalid_api_key"))
+    }
 }

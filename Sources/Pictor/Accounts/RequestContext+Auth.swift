@@ -58,7 +58,8 @@ extension RequestContext {
     }
 
     /// The API caller: a Bearer key, else the session cookie (whose CSRF header the pipeline
-    /// already checked for state-changing calls). 401 with the envelope otherwise.
+    /// already checked for state-changing calls) where the path's `Surface` accepts one.
+    /// 401 with the envelope otherwise.
     mutating func apiUser() throws -> User {
         switch credential {
         case .apiKey(let secret):
@@ -69,7 +70,7 @@ extension RequestContext {
         case .malformed:
             throw HTTPError.unauthorized("The API key is missing, malformed or revoked.")
         case .sessionCookie, .none:
-            if let user = try session()?.user { return user }
+            if Surface(request).acceptsSessionCookie, let user = try session()?.user { return user }
             throw HTTPError.unauthorized("Send an API key as `Authorization: Bearer pk_…`.")
         }
     }

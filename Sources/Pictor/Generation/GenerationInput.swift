@@ -40,30 +40,32 @@ struct GenerationInput: Equatable {
     init(_ raw: Raw, models: [ImageModel]) throws {
         // NFC, so a prompt typed with combining accents is found by a search typed without them.
         let prompt = (raw.prompt ?? "").precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !prompt.isEmpty else { throw HTTPError.badRequest("Write a prompt describing the image.", code: "invalid_prompt") }
+        guard !prompt.isEmpty else { throw HTTPError.badRequest("Write a prompt describing the image.", code: "invalid_prompt", field: "prompt") }
         guard prompt.count <= Self.maxPromptLength else {
-            throw HTTPError.badRequest("The prompt is longer than \(Self.maxPromptLength) characters.", code: "invalid_prompt")
+            throw HTTPError.badRequest("The prompt is longer than \(Self.maxPromptLength) characters.", code: "invalid_prompt", field: "prompt")
         }
         guard !prompt.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }) else {
-            throw HTTPError.badRequest("The prompt contains control characters.", code: "invalid_prompt")
+            throw HTTPError.badRequest("The prompt contains control characters.", code: "invalid_prompt", field: "prompt")
         }
         let negative = (raw.negative_prompt ?? "").precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
         guard negative.count <= Self.maxPromptLength else {
-            throw HTTPError.badRequest("The negative prompt is longer than \(Self.maxPromptLength) characters.")
+            throw HTTPError.badRequest("The negative prompt is longer than \(Self.maxPromptLength) characters.", field: "negative_prompt")
         }
         let name = raw.model ?? models.first?.name ?? ""
         guard let model = models.first(where: { $0.name == name }) else {
-            throw HTTPError.badRequest("Unknown model `\(name)`. Known models: \(models.map(\.name).joined(separator: ", ")).")
+            throw HTTPError.badRequest("Unknown model `\(name)`. Known models: \(models.map(\.name).joined(separator: ", ")).",
+                                        field: "model")
         }
         let size = ImageSize(raw.width ?? ImageSize.square.width, raw.height ?? ImageSize.square.height)
         guard model.sizes.contains(size) else {
-            throw HTTPError.badRequest("\(model.name) cannot make \(size) images. Allowed sizes: \(model.sizes.map(\.description).joined(separator: ", ")).")
+            throw HTTPError.badRequest("\(model.name) cannot make \(size) images. Allowed sizes: \(model.sizes.map(\.description).joined(separator: ", ")).",
+                                        field: "size")
         }
         let count = raw.count ?? 1
-        guard (1...Self.maxCount).contains(count) else { throw HTTPError.badRequest("`count` must be between 1 and \(Self.maxCount).") }
+        guard (1...Self.maxCount).contains(count) else { throw HTTPError.badRequest("`count` must be between 1 and \(Self.maxCount).", field: "count") }
         let seed: UInt32
         if let given = raw.seed {
-            guard let value = UInt32(exactly: given) else { throw HTTPError.badRequest("`seed` must be between 0 and 4294967295.") }
+            guard let value = UInt32(exactly: given) else { throw HTTPError.badRequest("`seed` must be between 0 and 4294967295.", field: "seed") }
             seed = value
         } else {
             seed = Crypto.randomBytes(4).reduce(0) { $0 << 8 | UInt32($1) }

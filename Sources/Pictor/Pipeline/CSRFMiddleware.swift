@@ -6,7 +6,8 @@ import FastCGI
 /// Every POST/PUT/PATCH/DELETE must prove it came from this site's own pages:
 /// - forms carry `csrf_token` (the session's, or the anonymous cookie's before login);
 /// - API calls made with the session cookie send it as `X-CSRF-Token`;
-/// - API calls with a Bearer key need none (no ambient authority to abuse).
+/// - API calls with a Bearer key need none (no ambient authority to abuse), nor does the
+///   OpenAI-compatible API, which accepts nothing but keys.
 /// A failure is a 403 before the handler runs, so nothing changes.
 struct CSRFMiddleware: Middleware {
     func handle(_ context: inout RequestContext, next: Next) throws -> Reply {
@@ -17,6 +18,8 @@ struct CSRFMiddleware: Middleware {
     private func verify(_ context: inout RequestContext) throws {
         let request = context.request
         guard !["GET", "HEAD", "OPTIONS"].contains(request.method) else { return }
+        // Only a key authenticates there: a cookie riding along has no authority to abuse.
+        guard Surface(request).acceptsSessionCookie else { return }
 
         if request.path.hasPrefix("/api/") {
             // A key (or a malformed Authorization header, which the handler answers with 401).

@@ -1,5 +1,6 @@
 // The one place any error becomes what the client sees: the JSON envelope for API callers,
-// the error page (in the layout, with the visitor's header) for browsers.
+// OpenAI's error shape on the OpenAI-compatible API, the error page (in the layout, with the
+// visitor's header) for browsers. Which one is the path's `Surface`.
 
 import FastCGI
 import Foundation
@@ -39,12 +40,15 @@ struct ErrorMiddleware: Middleware {
 
     private func reply(for error: HTTPError, _ context: RequestContext) -> Reply {
         var reply: Reply
-        if Self.wantsJSON(context.request) {
+        switch Surface(context.request) {
+        case .api:
             reply = .json(ErrorEnvelope(error), status: error.status)
-        } else if error.status == 401 {
+        case .openAI:
+            reply = .json(OpenAIErrorBody(error), status: error.status)
+        case .pages where error.status == 401:
             // A browser that is not signed in goes to the login page, and comes back after.
             return .redirect(to: Self.loginURL(returningTo: context.request))
-        } else {
+        case .pages:
             reply = .page(ErrorPage(error), status: error.status)
         }
         for (name, value) in error.headers { reply.setHeader(name, value) }
@@ -53,13 +57,11 @@ struct ErrorMiddleware: Middleware {
 
     /// The reply when even the error step could not run.
     static func internalErrorReply(_ context: RequestContext) -> Reply {
-        wantsJSON(context.request) ? .json(ErrorEnvelope(.internalError), status: 500) : .page(ErrorPage(.internalError), status: 500)
-    }
-
-    static func wantsJSON(_ request: Request) -> Bool {
-        if request.path.hasPrefix("/api/") || request.path == "/healthz" { return true }
-        let accept = request.header("accept") ?? ""
-        return accept.contains("application/json") && !accept.contains("text/html")
+        switch Surface(context.request) {
+        case .api: return .json(ErrorEnvelope(.internalError), status: 500)
+        case .openAI: return .json(OpenAIErrorBody(.internalError), status: 500)
+        case .pages: return .page(ErrorPage(.internalError), status: 500)
+        }
     }
 
     static func loginURL(returningTo request: Request) -> String {

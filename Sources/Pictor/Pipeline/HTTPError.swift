@@ -8,16 +8,20 @@ public struct HTTPError: Error, Equatable, Sendable {
     /// Human text, safe to show to the client.
     public let message: String
     public var headers: [String: String] = [:]
+    /// The request field at fault, when one is (`prompt`, `size`…). The native envelope leaves
+    /// it out; the OpenAI-compatible one shows it as `param`, under that API's field names.
+    public var field: String?
 
-    public init(_ status: Int, code: String, message: String, headers: [String: String] = [:]) {
+    public init(_ status: Int, code: String, message: String, headers: [String: String] = [:], field: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        self.field = field
     }
 
-    public static func badRequest(_ message: String, code: String = "invalid_request") -> HTTPError {
-        HTTPError(400, code: code, message: message)
+    public static func badRequest(_ message: String, code: String = "invalid_request", field: String? = nil) -> HTTPError {
+        HTTPError(400, code: code, message: message, field: field)
     }
     public static func notFound(_ message: String = "The page you asked for does not exist.") -> HTTPError {
         HTTPError(404, code: "not_found", message: message)

@@ -46,6 +46,10 @@ enum Routes {
             .get("/api/v1/models", GenerationAPI.models),
             .get("/api/v1/transactions", GenerationAPI.transactions),
             .get("/api/v1/openapi.json", APIDocument.handler(publicDirectory: config.paths.publicFiles)),
+
+            // OpenAI-compatible API (OpenAI's error shape: see Surface)
+            .post("/v1/images/generations", OpenAIImagesAPI.generate),
+            .get("/v1/models", OpenAIImagesAPI.models),
         ]
     }
 }
