@@ -25,6 +25,16 @@ final class HTTPClientTests: XCTestCase {
         }
     }
 
+    func testABodyOverTheCapAbortsTheTransferAndOneAtTheCapArrives() throws {
+        let server = server { _ in ScriptedResponse(body: [UInt8](repeating: 0x61, count: 200_000)) }
+        XCTAssertThrowsError(try HTTPClient(maxResponseBytes: 100_000).get(server.url("/big"))) { error in
+            let failure = error as? HTTPClientError
+            XCTAssertEqual(failure?.isTooLarge, true, "\(error)")
+            XCTAssertEqual(failure?.message, "the response is larger than 100000 bytes")
+        }
+        XCTAssertEqual(try HTTPClient(maxResponseBytes: 200_000).get(server.url("/big")).body.count, 200_000)
+    }
+
     func testGetReturnsStatusHeadersAndBody() throws {
         let server = server { request in
             ScriptedResponse(status: 201, reason: "Created",

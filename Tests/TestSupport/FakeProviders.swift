@@ -65,8 +65,9 @@ public final class FakePixelAPI: Sendable {
             if request.target.hasPrefix("/files/") {
                 let id = String(request.target.dropFirst("/files/".count).dropLast(".png".count))
                 guard let job = jobs.withLock({ $0[id] }) else { return ScriptedResponse(status: 404, reason: "Not Found") }
-                return ScriptedResponse(headers: [("Content-Type", "image/png")],
-                                        body: FakeImages.png(prompt: job.prompt, width: job.width, height: job.height))
+                let bytes = job.prompt.contains("[garbage]") ? Array("this is not an image at all".utf8)
+                    : FakeImages.png(prompt: job.prompt, width: job.width, height: job.height)
+                return ScriptedResponse(headers: [("Content-Type", "image/png")], body: bytes)
             }
             guard request.header("Authorization") == "Bearer \(key)" else {
                 return FakeImages.json(["error": "invalid api key"], status: 401)
@@ -94,9 +95,6 @@ public final class FakePixelAPI: Sendable {
                 if job.polls < 2 { return FakeImages.json(["id": id, "status": "processing"]) }
                 if job.prompt.contains("[failed]") {
                     return FakeImages.json(["id": id, "status": "failed", "error": "The model could not draw this prompt."])
-                }
-                if job.prompt.contains("[garbage]") {
-                    return FakeImages.json(["id": id, "status": "completed", "output_url": "\(url)/missing/\(id).png"])
                 }
                 return FakeImages.json(["id": id, "status": "completed", "output_url": "\(url)/files/\(id).png"])
             }
