@@ -15,6 +15,8 @@ struct ProviderCall {
     func send(_ request: HTTPRequest) throws -> HTTPResponse {
         var request = request
         if let key = settings.key { request.headers.append(("Authorization", "Bearer " + key)) }
+        // Some services' CDNs refuse requests without a product User-Agent.
+        request.headers.append(("User-Agent", "Pictor/1.0"))
         while true {
             let response = try transfer(request)
             guard response.status == 429 else { return response }
