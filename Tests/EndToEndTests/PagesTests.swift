@@ -37,6 +37,28 @@ final class PagesTests: XCTestCase {
         XCTAssertNil(response.header("x-powered-by"))
     }
 
+    func testPricingShowsPlansPacksAndWhatEachBuysAndSaysPaymentsAreNotConfigured() throws {
+        let response = try client.get(base + "/pricing")
+        XCTAssertEqual(response.status, 200)
+        let page = response.text
+        for text in ["Free", "Starter", "Pro", "Business", "$0", "$9", "$29", "$79", "<strong>2,000</strong> credits a month", "<strong>8,000</strong> credits a month",
+                     "250 images with Stable Diffusion XL (2 credits each)", "2,666 images with FLUX.1 schnell HD (3 credits each)",
+                     "100 credits", "$5", "Payments are not configured on this instance yet",
+                     #"href="/signup?next=%2Fpricing""#, #"aria-current="page">Pricing"#] {
+            XCTAssertTrue(page.contains(text), text)
+        }
+        XCTAssertFalse(page.contains("Your plan"), "nobody is signed in")
+        XCTAssertFalse(page.contains("<form"), "no button takes money while payments are not built")
+
+        let browser = Browser(base: base)
+        XCTAssertEqual(try browser.signUp(email: uniqueEmail()).status, 303)
+        let signedIn = try browser.get("/pricing").text
+        XCTAssertTrue(signedIn.contains("Your plan"))
+        let free = try XCTUnwrap(signedIn.range(of: #"id="plan-free""#))
+        let starter = try XCTUnwrap(signedIn.range(of: #"id="plan-starter""#))
+        XCTAssertNotNil(signedIn.range(of: "Current plan", range: free.upperBound..<starter.lowerBound), "the Free plan is marked")
+    }
+
     func testLegalPagesRender() throws {
         let privacy = try client.get(base + "/privacy")
         XCTAssertEqual(privacy.status, 200)

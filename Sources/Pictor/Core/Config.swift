@@ -68,6 +68,7 @@ public struct Config: Sendable {
     public var databaseURL = "postgresql:///pictor"
     public var paths = Paths()
     public var plans = Plan.defaults
+    public var packs = CreditPack.defaults
     public var storage = Storage()
     /// The models offered, in the file's order (`[model.NAME]` sections).
     public var models = ImageModel.defaults

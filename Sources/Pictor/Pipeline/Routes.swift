@@ -10,6 +10,7 @@ enum Routes {
             .get("/privacy", Pages.privacy),
             .get("/terms", Pages.terms),
             .get("/healthz", Health.healthz),
+            .get("/pricing", PricingPages.pricing),
 
             // Accounts
             .get("/signup", AccountPages.signupForm),
