@@ -14,7 +14,7 @@ struct Worker: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    @Option(help: "Seconds between purges of expired sessions and ended rate-limit windows (0: none in this process).")
+    @Option(help: "Seconds between housekeeping runs: purging expired sessions and ended rate-limit windows, and the Free plan's monthly credits (0: none in this process).")
     var housekeepingInterval = 300
 
     func validate() throws {
@@ -80,8 +80,9 @@ private final class StopFlag: Sendable {
     let value = Atomic<Bool>(false)
 }
 
-/// Purges expired rows at start and then every `interval` seconds, on its own connection. Every
-/// worker process runs one; Housekeeping lets one purge at a time through and the rest skip.
+/// Purges expired rows and gives Free accounts their monthly credits, at start and then every
+/// `interval` seconds, on its own connection. Every worker process runs one; Housekeeping lets
+/// one purge at a time through and the rest skip, and the refill serves each account once.
 private struct HousekeepingLoop {
     let config: Config
     let interval: Int
@@ -99,6 +100,8 @@ private struct HousekeepingLoop {
                     if let purged = try Housekeeping(db: connection).purgeExpired(), !purged.isEmpty {
                         logger.info("housekeeping purged \(purged)")
                     }
+                    let refill = try FreePlanRefill(db: connection, billing: config.billing).run()
+                    if refill.served > 0 { logger.info("Free plan: \(refill)") }
                 } catch {
                     logger.error("housekeeping: \(error); trying again in \(interval) s")
                     db?.close()

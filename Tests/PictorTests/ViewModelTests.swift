@@ -51,7 +51,7 @@ final class ViewModelTests: XCTestCase {
     func testTheAccountLedgerShowsCreditsAndDebits() throws {
         let rows = [LedgerEntry(id: 2, amount: -3, kind: .usage, reason: "sdxl 1024x1024", createdAt: Samples.created),
                     LedgerEntry(id: 1, amount: 50, kind: .bonus, reason: nil, createdAt: Samples.created)]
-        let page = AccountPage(planName: "Free", memberSince: "25 Nov 2026", ledger: rows.map(AccountPage.LedgerRow.init),
+        let page = AccountPage(planName: "Free", billingPortal: false, memberSince: "25 Nov 2026", ledger: rows.map(AccountPage.LedgerRow.init),
                                apiKeys: [], apiBase: "https://pictor.example")
         let account = try html(page)
         XCTAssertTrue(account.contains("+50"))

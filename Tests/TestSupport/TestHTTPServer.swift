@@ -14,7 +14,7 @@ public struct ReceivedRequest {
 
 /// What the test server sends back. `interim` is raw text written before the
 /// final response, e.g. "HTTP/1.1 100 Continue\r\n\r\n".
-public struct ScriptedResponse {
+public struct ScriptedResponse: Sendable {
     public var status = 200, reason = "OK"
     public var headers: [(String, String)] = []
     public var body: [UInt8] = []

@@ -130,8 +130,11 @@ enum AccountPages {
         let config = context.app.config
         let entries = try Ledger(db: db).entries(userID: user.id, before: before, limit: ledgerPageSize + 1)
         let shown = entries.prefix(ledgerPageSize)
+        let plan = config.billing.plan(user.plan)
         var page = AccountPage(
-            planName: config.plans.first { $0.id == user.plan }?.name ?? user.plan.capitalized,
+            planName: plan?.name ?? user.plan.capitalized,
+            planCredits: plan.map { $0.isFree ? "tops your balance up to \($0.displayCredits) credits each month" : "adds \($0.displayCredits) credits each month" },
+            billingPortal: user.stripeCustomerID != nil && config.billing.stripe.isConfigured,
             memberSince: Format.day(user.createdAt),
             ledger: shown.map(AccountPage.LedgerRow.init),
             ledgerOlderURL: entries.count > ledgerPageSize ? shown.last.map { "/account?before=\($0.id)" } : nil,

@@ -43,6 +43,10 @@ struct AccountPage: PageModel {
     static let template = "account"
     let title = "Your account"
     var planName: String
+    /// "adds 500 credits each month", or nil for a plan no longer in the config.
+    var planCredits: String?
+    /// Whether "Manage billing" (Stripe's portal) is offered: the account has a Stripe customer.
+    var billingPortal: Bool
     var memberSince: String
     var ledger: [LedgerRow]
     var ledgerOlderURL: String?
@@ -79,6 +83,7 @@ struct AccountPage: PageModel {
     var templateFields: TemplateFields {
         var fields: TemplateFields = [
             "plan_name": .text(planName), "member_since": .text(memberSince), "api_base": .text(apiBase),
+            "billing_portal": .flag(billingPortal),
             "has_ledger": .flag(!ledger.isEmpty), "has_api_keys": .flag(!apiKeys.isEmpty),
         ]
         fields.add("ledger", ledger)
@@ -86,6 +91,7 @@ struct AccountPage: PageModel {
         fields.add("ledger_older_url", ledgerOlderURL)
         fields.add("ledger_newer_url", ledgerNewerURL)
         fields.add("flash", flash)
+        fields.add("plan_credits", planCredits)
         if let newKey { fields.add("new_key", .fields(["name": .text(newKey.name), "secret": .text(newKey.secret)])) }
         fields.add("password_error", passwordError)
         fields.add("key_error", keyError)

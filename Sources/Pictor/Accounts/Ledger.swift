@@ -5,7 +5,7 @@ import Foundation
 import Postgres
 
 public enum LedgerKind: String, Sendable, CaseIterable {
-    case bonus, usage, refund, purchase, subscription, grant, revoke
+    case bonus, usage, refund, purchase, subscription, grant, revoke, allowance
 
     /// How the account page names it.
     var label: String {
@@ -17,6 +17,7 @@ public enum LedgerKind: String, Sendable, CaseIterable {
         case .subscription: return "Subscription"
         case .grant: return "Granted by admin"
         case .revoke: return "Removed by admin"
+        case .allowance: return "Free plan monthly credits"
         }
     }
 }
@@ -62,6 +63,48 @@ public struct Ledger {
                    generationID: generation.id)
     }
 
+    /// Adds credits Stripe was paid for: a `purchase` row carrying the Stripe ids. Returns false,
+    /// adding nothing, when this Checkout Session, invoice or event has credited already (a
+    /// redelivery, or the other event about the same payment): the unique indexes on those
+    /// columns decide, so two deliveries racing each other still credit once.
+    func purchase(userID: Int64, credits: Int, reason: String, payment: StripePayment) throws -> Bool {
+        let inserted = try db.query("""
+            INSERT INTO transactions (user_id, amount, kind, reason, stripe_event_id, stripe_checkout_session_id,
+                                      stripe_invoice_id, stripe_subscription_id)
+            VALUES ($1, $2, 'purchase', $3, $4, $5, $6, $7)
+            ON CONFLICT DO NOTHING RETURNING id
+            """, [userID, credits, reason, payment.eventID, payment.checkoutSessionID, payment.invoiceID, payment.subscriptionID])
+        return !inserted.isEmpty
+    }
+
+    /// Tops up to `batchSize` users on `plan` who have not had this calendar month's (UTC)
+    /// credits back up to `credits`, never above, with an `allowance` row each, and marks them
+    /// served. Row locks make it safe for several workers at once: each user is served once.
+    /// Returns how many users were served (a short batch means none are left) and topped up.
+    func refillMonthly(plan: String, credits: Int, batchSize: Int) throws -> (served: Int, toppedUp: Int) {
+        try db.transaction { db in
+            let served = try db.query("""
+                WITH month AS (SELECT (date_trunc('month', now() AT TIME ZONE 'UTC'))::date AS first_day),
+                due AS (
+                    SELECT users.id FROM users, month
+                    WHERE plan = $1 AND (free_credits_month IS NULL OR free_credits_month < month.first_day)
+                    ORDER BY users.id LIMIT $2 FOR UPDATE OF users SKIP LOCKED)
+                UPDATE users SET free_credits_month = month.first_day FROM due, month WHERE users.id = due.id
+                RETURNING users.id, users.credits, to_char(month.first_day, 'FMMonth YYYY') AS month
+                """, [plan, batchSize])
+            var toppedUp = 0
+            for row in served {
+                let balance: Int = try row.get("credits")
+                guard balance < credits else { continue }
+                let month: String = try row.get("month")
+                try append(userID: try row.get("id"), amount: credits - balance, kind: .allowance,
+                           reason: "Free plan credits for \(month)")
+                toppedUp += 1
+            }
+            return (served.count, toppedUp)
+        }
+    }
+
     /// Newest first, `limit` rows with ids below `before` (keyset pagination). Two statements
     /// rather than one with an optional cursor: the cached plan of each then starts reading
     /// transactions_user_id_idx at the newest row or at the cursor, where `($2 IS NULL OR id < $2)`
@@ -83,6 +126,14 @@ public struct Ledger {
     public func sum(userID: Int64) throws -> Int {
         try db.query("SELECT coalesce(sum(amount), 0)::int AS total FROM transactions WHERE user_id = $1", [userID])[0].get("total")
     }
+}
+
+/// The Stripe ids a paid-for credit carries.
+struct StripePayment {
+    var eventID: String
+    var checkoutSessionID: String?
+    var invoiceID: String?
+    var subscriptionID: String?
 }
 
 public enum LedgerError: Error, Equatable {

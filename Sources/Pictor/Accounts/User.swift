@@ -10,9 +10,13 @@ public struct User: Sendable, Equatable {
     public let plan: String
     public let credits: Int
     public let createdAt: Date
+    /// Set by the first Stripe checkout the user completes; opens the billing portal.
+    public let stripeCustomerID: String?
+    /// The user's current Stripe subscription, while a paid plan runs.
+    public let stripeSubscriptionID: String?
 
     /// The columns `init(row:)` reads; queries select them with the `u.` alias.
-    static let columns = "u.id, u.email, u.plan, u.credits, u.created_at"
+    static let columns = "u.id, u.email, u.plan, u.credits, u.created_at, u.stripe_customer_id, u.stripe_subscription_id"
 
     init(row: Row) throws {
         id = try row.get("id")
@@ -20,6 +24,8 @@ public struct User: Sendable, Equatable {
         plan = try row.get("plan")
         credits = try row.get("credits")
         createdAt = try row.get("created_at")
+        stripeCustomerID = try row.get("stripe_customer_id")
+        stripeSubscriptionID = try row.get("stripe_subscription_id")
     }
 }
 

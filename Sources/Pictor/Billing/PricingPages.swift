@@ -1,12 +1,14 @@
 // GET /pricing: the plans side by side, what each buys with every offered model, and the
-// credit packs. Open to everyone; a signed-in user's plan is marked.
+// credit packs, each with the button that fits the visitor: sign up, subscribe, buy, manage
+// the subscription in Stripe's portal, or "not available" while payments are not configured.
 
+import Crypto
 import Templates
 
 enum PricingPages {
     @Sendable static func pricing(_ context: inout RequestContext) throws -> Reply {
         let user = try context.session()?.user
-        return .page(PricingPage(config: context.app.config, currentPlan: user?.plan, signedIn: user != nil))
+        return .page(PricingPage(billing: context.app.config.billing, models: context.app.config.models, user: user))
     }
 }
 
@@ -16,10 +18,34 @@ struct PricingPage: PageModel {
     let description: String? = "Monthly plans and one-time credit packs. Every model's cost per image."
     var nav: NavItem? { .pricing }
 
+    /// What a plan's or pack's button does for this visitor.
+    enum Action: Sendable, Equatable {
+        /// The visitor's own plan.
+        case current
+        /// Signed out: sign up, then come back here.
+        case signUp(label: String)
+        /// POST /billing/checkout with `field` = the plan's or pack's id.
+        case checkout(field: String, id: String, label: String)
+        /// POST /billing/portal: plan changes and cancellation happen in Stripe's portal.
+        case portal(label: String)
+        /// Payments are not configured here, or this item has no Stripe Price.
+        case unavailable
+
+        var templateFields: TemplateFields {
+            switch self {
+            case .current: ["current": .flag(true)]
+            case .signUp(let label): ["sign_up": .flag(true), "label": .text(label)]
+            case .checkout(let field, let id, let label): ["checkout": .flag(true), "field": .text(field), "id": .text(id), "label": .text(label)]
+            case .portal(let label): ["portal": .flag(true), "label": .text(label)]
+            case .unavailable: ["unavailable": .flag(true)]
+            }
+        }
+    }
+
     struct PlanCard: TemplateModel {
         let plan: Plan
         let models: [ImageModel]
-        let isCurrent: Bool
+        let action: Action
 
         /// "250 images with Stable Diffusion XL (2 credits each)".
         struct ImageCount: TemplateModel {
@@ -36,7 +62,8 @@ struct PricingPage: PageModel {
         var templateFields: TemplateFields {
             var fields: TemplateFields = [
                 "id": .text(plan.id), "name": .text(plan.name), "price": .text(plan.displayPrice),
-                "credits": .text(plan.displayCredits), "is_free": .flag(plan.priceCents == 0), "is_current": .flag(isCurrent),
+                "credits": .text(plan.displayCredits), "is_current": .flag(action == .current),
+                "action": .fields(action.templateFields),
             ]
             fields.add("images", images)
             return fields
@@ -45,23 +72,47 @@ struct PricingPage: PageModel {
 
     struct PackCard: TemplateModel {
         let pack: CreditPack
+        let action: Action
         var templateFields: TemplateFields {
-            ["credits": .text(pack.displayCredits), "price": .text(pack.displayPrice)]
+            ["credits": .text(pack.displayCredits), "price": .text(pack.displayPrice), "action": .fields(action.templateFields)]
         }
     }
 
     let plans: [PlanCard]
     let packs: [PackCard]
     let signedIn: Bool
+    let paymentsConfigured: Bool
+    /// Sent with every buy button: one Stripe idempotency key per render of this page.
+    let attempt = Crypto.randomToken(bytes: 16)
 
-    init(config: Config, currentPlan: String?, signedIn: Bool) {
-        plans = config.plans.map { PlanCard(plan: $0, models: config.models, isCurrent: $0.id == currentPlan) }
-        packs = config.packs.map(PackCard.init)
-        self.signedIn = signedIn
+    init(billing: Billing, models: [ImageModel], user: User?) {
+        plans = billing.plans.map { PlanCard(plan: $0, models: models, action: Self.action(for: $0, billing: billing, user: user)) }
+        packs = billing.packs.map { PackCard(pack: $0, action: Self.action(for: $0, billing: billing, user: user)) }
+        signedIn = user != nil
+        paymentsConfigured = billing.stripe.isConfigured
+    }
+
+    static func action(for plan: Plan, billing: Billing, user: User?) -> Action {
+        guard let user else {
+            if plan.isFree { return .signUp(label: "Start free") }
+            return billing.canBuy(stripePrice: plan.stripePrice) ? .signUp(label: "Sign up to subscribe") : .unavailable
+        }
+        if plan.id == user.plan { return .current }
+        let subscribed = user.stripeSubscriptionID != nil && user.stripeCustomerID != nil && billing.stripe.isConfigured
+        if plan.isFree { return subscribed ? .portal(label: "Cancel in the billing portal") : .unavailable }
+        if subscribed { return .portal(label: "Switch in the billing portal") }
+        return billing.canBuy(stripePrice: plan.stripePrice) ? .checkout(field: "plan", id: plan.id, label: "Subscribe") : .unavailable
+    }
+
+    static func action(for pack: CreditPack, billing: Billing, user: User?) -> Action {
+        guard billing.canBuy(stripePrice: pack.stripePrice) else { return .unavailable }
+        guard user != nil else { return .signUp(label: "Sign up to buy") }
+        return .checkout(field: "pack", id: pack.id, label: "Buy")
     }
 
     var templateFields: TemplateFields {
-        var fields: TemplateFields = ["signed_in": .flag(signedIn)]
+        var fields: TemplateFields = ["signed_in": .flag(signedIn), "payments_configured": .flag(paymentsConfigured),
+                                      "attempt": .text(attempt)]
         fields.add("plans", plans)
         fields.add("packs", packs)
         return fields

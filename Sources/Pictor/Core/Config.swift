@@ -67,8 +67,8 @@ public struct Config: Sendable {
     public var providers = [ProviderSettings.builtin]
     public var databaseURL = "postgresql:///pictor"
     public var paths = Paths()
-    public var plans = Plan.defaults
-    public var packs = CreditPack.defaults
+    /// Plans, packs and the Stripe account (`[plan.NAME]`, `[pack.NAME]`, `[stripe]`).
+    public var billing = Billing()
     public var storage = Storage()
     /// The models offered, in the file's order (`[model.NAME]` sections).
     public var models = ImageModel.defaults
@@ -90,7 +90,7 @@ public struct Config: Sendable {
         "generation.requests_per_minute", "generation.job_timeout", "generation.lease", "generation.max_attempts",
         "database.url",
         "paths.templates", "paths.public", "paths.migrations", "paths.media", "paths.common_passwords",
-    ] + Storage.keys
+    ] + Storage.keys + BillingSettings.stripeKeys
 
     /// Loads the file at `path` (if it exists or was asked for explicitly) and then the
     /// environment overrides. Unknown keys and bad values are errors, so a typo never
@@ -104,14 +104,21 @@ public struct Config: Sendable {
             }
             file = try ConfigFile(text: text, path: path)
             config.source = path
-            if let unknown = file.values.keys.sorted().first(where: { !keys.contains($0) && !ModelSettings.isSectionKey($0) }) {
+            if let unknown = file.values.keys.sorted().first(where: {
+                !keys.contains($0) && !ModelSettings.isSectionKey($0) && !BillingSettings.isSectionKey($0)
+            }) {
                 throw ConfigError(description: "\(path): unknown setting '\(unknown)'")
             }
         }
-        file.applyEnvironment(environment, knownKeys: keys + ModelSettings.environmentKeys(for: file.values))
+        file.values = BillingSettings.withDefaults(file.values, lines: &file.lines)
+        file.applyEnvironment(environment, knownKeys: keys + ModelSettings.environmentKeys(for: file.values)
+                                  + BillingSettings.environmentKeys(for: file.values, lines: file.lines))
         try config.apply(file.values)
         try config.storage.apply(file.values)
         (config.models, config.providers, config.notices) = try ModelSettings.resolve(file.values, lines: file.lines)
+        let billingNotices: [String]
+        (config.billing, billingNotices) = try BillingSettings.resolve(file.values, lines: file.lines)
+        config.notices += billingNotices
         guard config.generation.lease > config.generation.jobTimeout else {
             // Otherwise a job still running would be reclaimed and drawn twice.
             throw ConfigError(description: "generation.lease (\(config.generation.lease) s) must be longer than generation.job_timeout (\(config.generation.jobTimeout) s)")

@@ -9,9 +9,9 @@ public struct ConfigError: Error, CustomStringConvertible {
 
 /// The raw `[section]` / `key = value` pairs of a config file, after environment overrides.
 struct ConfigFile {
-    private(set) var values: [String: String] = [:]   // "section.key" → value
+    var values: [String: String] = [:]   // "section.key" → value
     /// Each key's line in the file, so models can be offered in the order they are written.
-    private(set) var lines: [String: Int] = [:]
+    var lines: [String: Int] = [:]
 
     /// Parses the file text. `#` and `;` start comment lines; values may be quoted.
     init(text: String, path: String) throws {

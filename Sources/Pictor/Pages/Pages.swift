@@ -43,7 +43,7 @@ struct LandingPage: PageModel {
     let previewMode: Bool
 
     init(config: Config) {
-        plans = config.plans.map(PlanCard.init)
+        plans = config.billing.plans.map(PlanCard.init)
         models = config.models.map(ModelCard.init)
         previewMode = config.models.allSatisfy(\.isOfflinePreview)
     }

@@ -41,7 +41,7 @@ struct ErrorMiddleware: Middleware {
     private func reply(for error: HTTPError, _ context: RequestContext) -> Reply {
         var reply: Reply
         switch Surface(context.request) {
-        case .api:
+        case .api, .webhooks:
             reply = .json(ErrorEnvelope(error), status: error.status)
         case .openAI:
             reply = .json(OpenAIErrorBody(error), status: error.status)
@@ -58,7 +58,7 @@ struct ErrorMiddleware: Middleware {
     /// The reply when even the error step could not run.
     static func internalErrorReply(_ context: RequestContext) -> Reply {
         switch Surface(context.request) {
-        case .api: return .json(ErrorEnvelope(.internalError), status: 500)
+        case .api, .webhooks: return .json(ErrorEnvelope(.internalError), status: 500)
         case .openAI: return .json(OpenAIErrorBody(.internalError), status: 500)
         case .pages: return .page(ErrorPage(.internalError), status: 500)
         }

@@ -8,7 +8,7 @@ public struct Reply: Sendable {
         case page(any PageModel)
         /// A JSON body (API answers and the error envelope).
         case json(any Encodable & Sendable)
-        /// 303 See Other to a local path.
+        /// 303 See Other to a local path (or, from `redirect(toExternal:)`, a checked absolute URL).
         case redirect(String)
         /// nginx serves the file at this internal URI (`X-Accel-Redirect`); Pictor only decided.
         case accel(String)
@@ -36,6 +36,14 @@ public struct Reply: Sendable {
     /// 303 See Other: the browser follows with a GET, so a reload never re-posts a form.
     static func redirect(to location: String) -> Reply {
         Reply(status: 303, body: .redirect(location))
+    }
+
+    /// 303 to another site's page (Stripe Checkout, the billing portal): an absolute http(s)
+    /// URL of visible ASCII only, so nothing it holds can split the Location header.
+    static func redirect(toExternal url: String) -> Reply {
+        precondition((url.hasPrefix("https://") || url.hasPrefix("http://")) && url.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f },
+                     "redirect(toExternal:) needs a checked absolute URL")
+        return Reply(status: 303, body: .redirect(url))
     }
 
     /// Lets nginx serve a file after Pictor checked who may see it.

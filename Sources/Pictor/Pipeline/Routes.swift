@@ -12,6 +12,13 @@ enum Routes {
             .get("/healthz", Health.healthz),
             .get("/pricing", PricingPages.pricing),
 
+            // Billing (Stripe)
+            .post("/billing/checkout", BillingPages.checkout),
+            .post("/billing/portal", BillingPages.portal),
+            .get("/billing/success", BillingPages.success),
+            .get("/billing/cancel", BillingPages.cancel),
+            .post("/webhooks/stripe", StripeWebhook.receive),
+
             // Accounts
             .get("/signup", AccountPages.signupForm),
             .post("/signup", AccountPages.signup),

@@ -12,11 +12,16 @@ enum Surface: Equatable, Sendable {
     case api
     /// The OpenAI-compatible API (`/v1/…`): OpenAI's error shape, Bearer keys only.
     case openAI
+    /// Signed deliveries from other services (`/webhooks/…`): the JSON envelope; the signature,
+    /// not a cookie, is the authority.
+    case webhooks
 
     init(_ request: Request) {
         let path = request.path
         if path.hasPrefix("/v1/") {
             self = .openAI
+        } else if path.hasPrefix("/webhooks/") {
+            self = .webhooks
         } else if path.hasPrefix("/api/") || path == "/healthz" {
             self = .api
         } else {
@@ -27,6 +32,7 @@ enum Surface: Equatable, Sendable {
     }
 
     /// Whether a session cookie may authenticate here. On the OpenAI-compatible API only a key
-    /// does (as on OpenAI's), so a cookie carries no authority there for CSRF to guard.
-    var acceptsSessionCookie: Bool { self != .openAI }
+    /// does (as on OpenAI's), and on webhooks only a signature, so a cookie carries no authority
+    /// there for CSRF to guard.
+    var acceptsSessionCookie: Bool { self == .pages || self == .api }
 }

@@ -42,7 +42,8 @@ struct Views: Sendable {
     static let required = ["layout", "partials/header", "partials/footer", "partials/flash", "partials/gallery-tile",
                            LandingPage.template, PrivacyPage.template, TermsPage.template, ErrorPage.template,
                            SignupPage.template, LoginPage.template, AccountPage.template, GeneratePage.template,
-                           GenerationPage.template, GalleryPage.template, ExplorePage.template]
+                           GenerationPage.template, GalleryPage.template, ExplorePage.template,
+                           PricingPage.template, CheckoutResultPage.template]
 
     private let library: TemplateLibrary
     /// What every page shows, converted once.
