@@ -48,7 +48,7 @@ final class PagesTests: XCTestCase {
             XCTAssertTrue(page.contains(text), text)
         }
         XCTAssertFalse(page.contains("Your plan"), "nobody is signed in")
-        XCTAssertFalse(page.contains("<form"), "no button takes money while payments are not built")
+        XCTAssertFalse(page.contains("<form"), "no button takes money while payments are not configured")
 
         let browser = Browser(base: base)
         XCTAssertEqual(try browser.signUp(email: uniqueEmail()).status, 303)
@@ -57,6 +57,17 @@ final class PagesTests: XCTestCase {
         let free = try XCTUnwrap(signedIn.range(of: #"id="plan-free""#))
         let starter = try XCTUnwrap(signedIn.range(of: #"id="plan-starter""#))
         XCTAssertNotNil(signedIn.range(of: "Current plan", range: free.upperBound..<starter.lowerBound), "the Free plan is marked")
+        XCTAssertFalse(signedIn.contains(#"action="/billing/checkout""#))
+
+        // Without Stripe keys nothing can be bought, and Stripe's deliveries are asked to come back later.
+        let checkout = try browser.post("/billing/checkout", [("plan", "pro")], csrfFrom: "/pricing")
+        XCTAssertEqual(checkout.status, 503)
+        XCTAssertTrue(checkout.text.contains("Payments are not configured on this instance"))
+        let webhook = try client.send(HTTPRequest(method: "POST", url: base + "/webhooks/stripe",
+                                                  headers: [("Content-Type", "application/json"), ("Stripe-Signature", "t=1,v1=00")],
+                                                  body: Array(#"{"id": "evt_1", "type": "invoice.paid", "data": {"object": {}}}"#.utf8)))
+        XCTAssertEqual(webhook.status, 503)
+        XCTAssertTrue(webhook.text.contains(#""code":"webhooks_not_configured""#), webhook.text)
     }
 
     func testLegalPagesRender() throws {

@@ -103,7 +103,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.models.map(\.defaultSteps), [4, 30, 4])
         XCTAssertTrue(config.models.allSatisfy(\.isOfflinePreview))
         XCTAssertEqual(config.providers.map(\.name), ["builtin"])
-        XCTAssertEqual(config.notices, [])
+        XCTAssertEqual(config.notices, ["payments are off: set PICTOR_STRIPE_SECRET_KEY and PICTOR_STRIPE_WEBHOOK_SECRET to take them"])
     }
 
     func testModelAndProviderSectionsWithTheKeyFromTheEnvironment() throws {
@@ -172,6 +172,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.notices, [
             "model real is not offered: provider openai has no key (set PICTOR_PROVIDER_OPENAI_KEY)",
             "model gpu is not offered: provider my-gpu has no url (set provider.my-gpu.url)",
+            "payments are off: set PICTOR_STRIPE_SECRET_KEY and PICTOR_STRIPE_WEBHOOK_SECRET to take them",
         ])
         let keyed = try Config.load(path: path, environment: ["PICTOR_PROVIDER_OPENAI_KEY": "sk-test",
                                                               "PICTOR_PROVIDER_MY_GPU_URL": "http://gpu:7860"])

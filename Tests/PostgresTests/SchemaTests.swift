@@ -257,6 +257,31 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(try credits(user), 500)
     }
 
+    func testACheckoutSessionOrAnInvoiceCreditsOnceWhateverEventBringsIt() throws {
+        let user = try createUser()
+        let insert = """
+            INSERT INTO transactions (user_id, amount, kind, stripe_event_id, stripe_checkout_session_id, stripe_invoice_id)
+            VALUES ($1, 2000, 'purchase', $2, $3, $4)
+            """
+        try db.query(insert, [user, "evt_a", "cs_1", "in_1"])
+        XCTAssertEqual(assertPostgresError(try db.query(insert, [user, "evt_b", "cs_1", nil]))?.constraint,
+                       "transactions_stripe_checkout_session_key")
+        XCTAssertEqual(assertPostgresError(try db.query(insert, [user, "evt_c", nil, "in_1"]))?.constraint,
+                       "transactions_stripe_invoice_key")
+        try db.query(insert, [user, "evt_d", nil, "in_2"])
+        XCTAssertEqual(try credits(user), 4000)
+    }
+
+    func testFreeMonthlyCreditsAreAnAllowanceAndANewAccountCountsAsServedThisMonth() throws {
+        let user = try createUser()
+        try ledger(user, 50, "allowance")
+        XCTAssertEqual(assertPostgresError(try ledger(user, -5, "allowance"))?.constraint, "transactions_amount_sign")
+        let served: Bool = try db.query("""
+            SELECT free_credits_month = (date_trunc('month', now() AT TIME ZONE 'UTC'))::date AS served FROM users WHERE id = $1
+            """, [user])[0].get("served")
+        XCTAssertTrue(served)
+    }
+
     func testSessionTokenHashMustBeSHA256Sized() throws {
         let user = try createUser()
         let insert = "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, 'csrf', now() + interval '1 day')"
