@@ -126,6 +126,11 @@ final class BillingTests: XCTestCase {
     // MARK: Checkout
 
     func testPricingOffersCheckoutAndCheckoutCreatesTheRightSessionAndRedirectsToIt() throws {
+        let anonymous = try client.get(stack.baseURL + "/pricing").text
+        XCTAssertTrue(anonymous.contains(#"<a class="btn btn-primary btn-block" href="/signup?next=%2Fpricing">Sign up to subscribe</a>"#), anonymous)
+        XCTAssertTrue(anonymous.contains(">Sign up to buy</a>"))
+        XCTAssertFalse(anonymous.contains("<form"), "a signed-out visitor signs up first, then comes back")
+
         let (browser, id) = try customer()
         let pricing = try browser.get("/pricing").text
         XCTAssertFalse(pricing.contains("Payments are not configured"))

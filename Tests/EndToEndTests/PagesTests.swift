@@ -48,6 +48,7 @@ final class PagesTests: XCTestCase {
             XCTAssertTrue(page.contains(text), text)
         }
         XCTAssertFalse(page.contains("Your plan"), "nobody is signed in")
+        XCTAssertTrue(page.contains(#"aria-disabled="true">Payments not configured</span>"#), "the buttons say why they do nothing")
         XCTAssertFalse(page.contains("<form"), "no button takes money while payments are not configured")
 
         let browser = Browser(base: base)

@@ -28,8 +28,8 @@ struct PricingPage: PageModel {
         case checkout(field: String, id: String, label: String)
         /// POST /billing/portal: plan changes and cancellation happen in Stripe's portal.
         case portal(label: String)
-        /// Payments are not configured here, or this item has no Stripe Price.
-        case unavailable
+        /// Payments are not configured on this instance, or this item has no Stripe Price.
+        case unavailable(label: String)
 
         var templateFields: TemplateFields {
             switch self {
@@ -37,7 +37,7 @@ struct PricingPage: PageModel {
             case .signUp(let label): ["sign_up": .flag(true), "label": .text(label)]
             case .checkout(let field, let id, let label): ["checkout": .flag(true), "field": .text(field), "id": .text(id), "label": .text(label)]
             case .portal(let label): ["portal": .flag(true), "label": .text(label)]
-            case .unavailable: ["unavailable": .flag(true)]
+            case .unavailable(let label): ["unavailable": .flag(true), "label": .text(label)]
             }
         }
     }
@@ -95,19 +95,23 @@ struct PricingPage: PageModel {
     static func action(for plan: Plan, billing: Billing, user: User?) -> Action {
         guard let user else {
             if plan.isFree { return .signUp(label: "Start free") }
-            return billing.canBuy(stripePrice: plan.stripePrice) ? .signUp(label: "Sign up to subscribe") : .unavailable
+            return billing.canBuy(stripePrice: plan.stripePrice) ? .signUp(label: "Sign up to subscribe") : unavailable(billing)
         }
         if plan.id == user.plan { return .current }
         let subscribed = user.stripeSubscriptionID != nil && user.stripeCustomerID != nil && billing.stripe.isConfigured
-        if plan.isFree { return subscribed ? .portal(label: "Cancel in the billing portal") : .unavailable }
+        if plan.isFree { return subscribed ? .portal(label: "Cancel in the billing portal") : unavailable(billing) }
         if subscribed { return .portal(label: "Switch in the billing portal") }
-        return billing.canBuy(stripePrice: plan.stripePrice) ? .checkout(field: "plan", id: plan.id, label: "Subscribe") : .unavailable
+        return billing.canBuy(stripePrice: plan.stripePrice) ? .checkout(field: "plan", id: plan.id, label: "Subscribe") : unavailable(billing)
     }
 
     static func action(for pack: CreditPack, billing: Billing, user: User?) -> Action {
-        guard billing.canBuy(stripePrice: pack.stripePrice) else { return .unavailable }
+        guard billing.canBuy(stripePrice: pack.stripePrice) else { return unavailable(billing) }
         guard user != nil else { return .signUp(label: "Sign up to buy") }
         return .checkout(field: "pack", id: pack.id, label: "Buy")
+    }
+
+    private static func unavailable(_ billing: Billing) -> Action {
+        .unavailable(label: billing.stripe.isConfigured ? "Not sold here" : "Payments not configured")
     }
 
     var templateFields: TemplateFields {
