@@ -40,6 +40,9 @@ struct Worker: ParsableCommand {
             thread.start()
             loops.append(thread)
         }
+        let mailThread = Thread { MailLoop(config: config, logger: logger).run(until: stopping) }
+        mailThread.start()
+        loops.append(mailThread)
         var signal: Int32 = 0
         while sigwait(&stopSignals, &signal) == 0, signal == SIGHUP {
             // Reload: the new config's dispatcher claims from now on; the old one claims no more
@@ -100,7 +103,8 @@ private struct HousekeepingLoop {
                     if let purged = try Housekeeping(db: connection).purgeExpired(), !purged.isEmpty {
                         logger.info("housekeeping purged \(purged)")
                     }
-                    let refill = try FreePlanRefill(db: connection, billing: config.billing).run()
+                    let refill = try FreePlanRefill(db: connection, billing: config.billing,
+                                                    onlyVerified: config.accounts.bonusAfterVerification).run()
                     if refill.served > 0 { logger.info("Free plan: \(refill)") }
                 } catch {
                     logger.error("housekeeping: \(error); trying again in \(interval) s")
@@ -109,6 +113,36 @@ private struct HousekeepingLoop {
                 }
             }
             // Short naps, so a stop signal is noticed as quickly as by the job threads.
+            usleep(250_000)
+        }
+        db?.close()
+    }
+}
+
+/// Sends the email outbox every two seconds, on its own connection: over SMTP, or into the log
+/// when no `[smtp]` URL is configured. Mail is queued by the requests (in their transactions);
+/// any number of workers may send, each mail is claimed by one.
+private struct MailLoop {
+    let config: Config
+    let logger: Logger
+
+    func run(until stopping: borrowing Atomic<Bool>) {
+        var db: Connection?
+        var due = Date()
+        while !stopping.load(ordering: .acquiring) {
+            if Date() >= due {
+                due = Date().addingTimeInterval(2)
+                do {
+                    let connection = try db ?? Connection(config.databaseURL)
+                    db = connection
+                    let result = try OutboxSender(db: connection, mail: config.mail, logger: logger).sendDue()
+                    if result.sent > 0 { logger.info("mail: sent \(result.sent)") }
+                } catch {
+                    logger.error("mail: \(error); trying again shortly")
+                    db?.close()
+                    db = nil
+                }
+            }
             usleep(250_000)
         }
         db?.close()

@@ -29,7 +29,7 @@ final class WorkerHousekeepingTests: XCTestCase {
         try stack.startJobWorker(arguments: ["--housekeeping-interval", "1"])
         let log = { (try? String(contentsOfFile: stack.state + "/worker-0.log", encoding: .utf8)) ?? "" }
         try stack.waitFor("the worker to log its purge") {
-            log().contains("housekeeping purged 1 expired session(s) and 1 ended rate-limit window(s)")
+            log().contains("housekeeping purged 1 expired session(s), 1 ended rate-limit window(s), 0 expired emailed link(s) and 0 old sent mail(s)")
         }
         XCTAssertEqual(count("sessions"), 1)
         let windows = try db.query("SELECT key FROM rate_limits").map { try $0.get("key", as: String.self) }

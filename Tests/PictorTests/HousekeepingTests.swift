@@ -85,6 +85,27 @@ final class HousekeepingTests: XCTestCase {
                        ["generate:user:7 1 60 true", "login:email:a@example.com 2 900 true"])
     }
 
+    func testPurgesExpiredLinksAndMailSentOverAMonthAgoAndKeepsTheRest() throws {
+        let user = try createUser()
+        for (label, expiresIn) in [(1, -60), (2, 3600)] {
+            try db.query("""
+                INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at) VALUES ($1, $2, 'password_reset', now() + make_interval(secs => $3::float8))
+                """, [[UInt8](repeating: UInt8(label), count: 32), user, expiresIn])
+        }
+        for (status, sentDaysAgo) in [("sent", 31), ("logged", 31), ("sent", 29), ("failed", 40), ("pending", 40)] {
+            try db.query("""
+                INSERT INTO email_outbox (user_id, to_address, subject, body_text, kind, status, sent_at)
+                VALUES ($1, 'x@example.com', $2, 'text', 'low_credit', $2, now() - make_interval(days => $3))
+                """, [user, status, sentDaysAgo])
+        }
+        let purged = try XCTUnwrap(try Housekeeping(db: db).purgeExpired())
+        XCTAssertEqual(purged.links, 1)
+        XCTAssertEqual(purged.mail, 2)
+        XCTAssertEqual(try db.query("SELECT count(*)::int AS n FROM account_tokens")[0].get("n", as: Int.self), 1)
+        let kept: [String] = try db.query("SELECT status FROM email_outbox ORDER BY id").map { try $0.get("status") }
+        XCTAssertEqual(kept, ["sent", "failed", "pending"], "mail that failed or waits is never purged")
+    }
+
     func testALargeBacklogGoesInBatches() throws {
         let user = try createUser()
         for label in 1...7 { try session(user, expiresIn: -60, label: UInt8(label)) }

@@ -31,9 +31,13 @@ enum AccountPages {
             _ = try Credentials.normalizedEmail(email)
             try Credentials.validatePassword(password, common: app.commonPasswords)
             try SignupLimit(db: context.db(), config: app.config.accounts).admit(address: context.request.remoteAddress)
+            let config = app.config
             _ = try AccountStore(db: context.db(), hasher: app.hasher)
-                .create(email: email, password: password, signupBonus: app.config.accounts.signupBonus,
-                        commonPasswords: app.commonPasswords)
+                .create(email: email, password: password,
+                        signupBonus: config.accounts.bonusAfterVerification ? 0 : config.accounts.signupBonus,
+                        commonPasswords: app.commonPasswords) { db, user in
+                    try EmailVerificationPages.queueLink(for: user, db: db, config: config)
+                }
         } catch let error as AccountError where error == .emailTaken {
             // The same answer as for a new account, below.
         } catch let error as AccountError {
@@ -41,8 +45,12 @@ enum AccountPages {
         } catch let error as HTTPError where error.status == 429 {
             return try refuse(error)
         }
-        let bonus = app.config.accounts.signupBonus
-        let notice = "If this email had no account yet, yours is ready\(bonus > 0 ? " with \(Format.number(bonus)) free credits" : ""): "
+        let accounts = app.config.accounts
+        let credits = accounts.signupBonus > 0 && !accounts.bonusAfterVerification ? " with \(Format.number(accounts.signupBonus)) free credits" : ""
+        let confirm = accounts.bonusAfterVerification && accounts.signupBonus > 0
+            ? "we sent a link to confirm the address, which adds your \(Format.number(accounts.signupBonus)) free credits"
+            : "we sent a link to confirm the address"
+        let notice = "If this email had no account yet, yours is ready\(credits) and \(confirm): "
             + "log in below with the password you chose. If it already had one, nothing was changed: log in with that account's password."
         return .page(LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), email: email, notice: notice,
                                                      next: safeLocalPath(form["next"]))))
@@ -51,8 +59,10 @@ enum AccountPages {
     @Sendable static func loginForm(_ context: inout RequestContext) throws -> Reply {
         if try context.session() != nil { return .redirect(to: nextPath(context) ?? "/account") }
         var page = LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), next: nextPath(context)))
-        if try context.query()["notice"] == "password_changed" {
-            page.form.notice = "Your password was changed. Log in with the new one."
+        switch try context.query()["notice"] {
+        case "password_changed": page.form.notice = "Your password was changed. Log in with the new one."
+        case "password_reset": page.form.notice = "Your new password is saved, and every device was signed out. Log in with it."
+        default: break
         }
         return .page(page)
     }
@@ -111,6 +121,7 @@ enum AccountPages {
         "password_changed": "Your password was changed. Other devices have been signed out.",
         "password_changed_keys_revoked": "Your password was changed. Other devices have been signed out and every API key was revoked.",
         "key_revoked": "The API key was revoked. Programs using it can no longer call the API.",
+        "verification_sent": "A new confirmation link is on its way to your address.",
     ]
 
     @Sendable static func account(_ context: inout RequestContext) throws -> Reply {
@@ -135,6 +146,7 @@ enum AccountPages {
             planName: plan?.name ?? user.plan.capitalized,
             planCredits: plan.map { $0.isFree ? "tops your balance up to \($0.displayCredits) credits each month" : "adds \($0.displayCredits) credits each month" },
             billingPortal: user.stripeCustomerID != nil && config.billing.stripe.isConfigured,
+            emailVerified: user.emailVerified,
             memberSince: Format.day(user.createdAt),
             ledger: shown.map(AccountPage.LedgerRow.init),
             ledgerOlderURL: entries.count > ledgerPageSize ? shown.last.map { "/account?before=\($0.id)" } : nil,

@@ -17,7 +17,10 @@ public struct AccountStore {
     /// Creates the user and credits the sign-up bonus with its ledger row, in one transaction.
     /// The password is hashed before the address is looked at, so a taken address
     /// (`AccountError.emailTaken`) costs about as long as a free one.
-    public func create(email rawEmail: String, password: String, signupBonus: Int, commonPasswords: CommonPasswords) throws -> User {
+    /// `welcome` runs inside that transaction with the new account (the sign-up page queues the
+    /// address-confirmation mail there), so a failure there creates nothing.
+    public func create(email rawEmail: String, password: String, signupBonus: Int, commonPasswords: CommonPasswords,
+                       welcome: ((Connection, User) throws -> Void)? = nil) throws -> User {
         let email = try Credentials.normalizedEmail(rawEmail)
         try Credentials.validatePassword(password, common: commonPasswords)
         let hash = hasher.hash(password)
@@ -28,7 +31,9 @@ public struct AccountStore {
                 if signupBonus > 0 {
                     try Ledger(db: db).append(userID: id, amount: signupBonus, kind: .bonus, reason: "Welcome credits")
                 }
-                return try find(id: id, in: db)!
+                let user = try find(id: id, in: db)!
+                try welcome?(db, user)
+                return user
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw AccountError.emailTaken
@@ -63,6 +68,14 @@ public struct AccountStore {
         }
         try Credentials.validatePassword(new, common: commonPasswords)
         try db.query("UPDATE users SET password_hash = $2 WHERE id = $1", [userID, hasher.hash(new)])
+    }
+
+    /// Sets a new password without the current one (a reset link proved the address), and ends
+    /// every session of the account, in one transaction with whatever the caller did before.
+    func resetPassword(userID: Int64, new: String, commonPasswords: CommonPasswords) throws {
+        try Credentials.validatePassword(new, common: commonPasswords)
+        try db.query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", [userID, hasher.hash(new)])
+        try db.query("DELETE FROM sessions WHERE user_id = $1", [userID])
     }
 
     public func find(id: Int64) throws -> User? { try find(id: id, in: db) }

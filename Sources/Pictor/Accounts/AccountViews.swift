@@ -47,6 +47,8 @@ struct AccountPage: PageModel {
     var planCredits: String?
     /// Whether "Manage billing" (Stripe's portal) is offered: the account has a Stripe customer.
     var billingPortal: Bool
+    /// Whether the address is confirmed; if not, the page offers to send the link again.
+    var emailVerified = true
     var memberSince: String
     var ledger: [LedgerRow]
     var ledgerOlderURL: String?
@@ -83,7 +85,7 @@ struct AccountPage: PageModel {
     var templateFields: TemplateFields {
         var fields: TemplateFields = [
             "plan_name": .text(planName), "member_since": .text(memberSince), "api_base": .text(apiBase),
-            "billing_portal": .flag(billingPortal),
+            "billing_portal": .flag(billingPortal), "email_unverified": .flag(!emailVerified),
             "has_ledger": .flag(!ledger.isEmpty), "has_api_keys": .flag(!apiKeys.isEmpty),
         ]
         fields.add("ledger", ledger)

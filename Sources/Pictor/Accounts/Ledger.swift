@@ -81,17 +81,19 @@ public struct Ledger {
     /// credits back up to `credits`, never above, with an `allowance` row each, and marks them
     /// served. Row locks make it safe for several workers at once: each user is served once.
     /// Returns how many users were served (a short batch means none are left) and topped up.
-    func refillMonthly(plan: String, credits: Int, batchSize: Int) throws -> (served: Int, toppedUp: Int) {
+    /// With `onlyVerified`, accounts whose address is not confirmed wait (as their sign-up bonus does).
+    func refillMonthly(plan: String, credits: Int, onlyVerified: Bool = false, batchSize: Int) throws -> (served: Int, toppedUp: Int) {
         try db.transaction { db in
             let served = try db.query("""
                 WITH month AS (SELECT (date_trunc('month', now() AT TIME ZONE 'UTC'))::date AS first_day),
                 due AS (
                     SELECT users.id FROM users, month
                     WHERE plan = $1 AND (free_credits_month IS NULL OR free_credits_month < month.first_day)
+                      AND (NOT $3 OR email_verified_at IS NOT NULL)
                     ORDER BY users.id LIMIT $2 FOR UPDATE OF users SKIP LOCKED)
                 UPDATE users SET free_credits_month = month.first_day FROM due, month WHERE users.id = due.id
                 RETURNING users.id, users.credits, to_char(month.first_day, 'FMMonth YYYY') AS month
-                """, [plan, batchSize])
+                """, [plan, batchSize, onlyVerified])
             var toppedUp = 0
             for row in served {
                 let balance: Int = try row.get("credits")

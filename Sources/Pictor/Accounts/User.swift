@@ -14,9 +14,12 @@ public struct User: Sendable, Equatable {
     public let stripeCustomerID: String?
     /// The user's current Stripe subscription, while a paid plan runs.
     public let stripeSubscriptionID: String?
+    /// Whether the owner followed the confirmation link sent to the address.
+    public let emailVerified: Bool
 
     /// The columns `init(row:)` reads; queries select them with the `u.` alias.
-    static let columns = "u.id, u.email, u.plan, u.credits, u.created_at, u.stripe_customer_id, u.stripe_subscription_id"
+    static let columns = "u.id, u.email, u.plan, u.credits, u.created_at, u.stripe_customer_id, u.stripe_subscription_id,"
+        + " u.email_verified_at IS NOT NULL AS email_verified"
 
     init(row: Row) throws {
         id = try row.get("id")
@@ -26,6 +29,7 @@ public struct User: Sendable, Equatable {
         createdAt = try row.get("created_at")
         stripeCustomerID = try row.get("stripe_customer_id")
         stripeSubscriptionID = try row.get("stripe_subscription_id")
+        emailVerified = try row.get("email_verified")
     }
 }
 

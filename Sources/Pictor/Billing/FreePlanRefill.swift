@@ -21,12 +21,16 @@ public struct FreePlanRefill {
 
     private let db: Connection
     private let plan: Plan
+    private let onlyVerified: Bool
     private let batchSize: Int
 
-    /// - Parameter batchSize: accounts per transaction, so a large run holds its row locks briefly.
-    public init(db: Connection, billing: Billing, batchSize: Int = 500) {
+    /// - Parameters:
+    ///   - onlyVerified: skip accounts whose address is not confirmed (`accounts.bonus_after_verification`).
+    ///   - batchSize: accounts per transaction, so a large run holds its row locks briefly.
+    public init(db: Connection, billing: Billing, onlyVerified: Bool = false, batchSize: Int = 500) {
         self.db = db
         self.plan = billing.freePlan
+        self.onlyVerified = onlyVerified
         self.batchSize = max(1, batchSize)
     }
 
@@ -36,7 +40,8 @@ public struct FreePlanRefill {
         var result = Result()
         guard plan.monthlyCredits > 0 else { return result }
         while true {
-            let batch = try Ledger(db: db).refillMonthly(plan: plan.id, credits: plan.monthlyCredits, batchSize: batchSize)
+            let batch = try Ledger(db: db).refillMonthly(plan: plan.id, credits: plan.monthlyCredits, onlyVerified: onlyVerified,
+                                                         batchSize: batchSize)
             result.served += batch.served
             result.toppedUp += batch.toppedUp
             if batch.served < batchSize { return result }

@@ -36,6 +36,36 @@ public struct Config: Sendable {
         public var loginWindow = 900
         /// Sign-up attempts allowed per client address (an IPv6 /64) per hour, across all processes.
         public var signupPerHour = 5
+        /// A balance falling below this sends one low-credit email (0: never).
+        public var lowCreditThreshold = 5
+        /// Grant the sign-up bonus only once the address is verified (the link sent at sign-up),
+        /// so throwaway addresses get no free credits.
+        public var bonusAfterVerification = false
+    }
+
+    /// Outgoing mail (`[smtp]`). Without a URL, `pictor worker` writes mail to its log instead.
+    public struct Mail: Sendable {
+        /// `smtp://host:587` (STARTTLS when offered) or `smtps://host:465`.
+        public var url: String?
+        public var username: String?
+        /// From `PICTOR_SMTP_PASSWORD`, normally.
+        public var password: String?
+        /// The From header: `Pictor <noreply@example.com>` or a bare address.
+        public var from = "Pictor <noreply@localhost>"
+        /// Refuse to send over an unencrypted connection (a server that offers no STARTTLS).
+        public var requireTLS = false
+        /// Seconds one SMTP conversation may take.
+        public var timeout = 30.0
+        /// Seconds after queueing when a mail that could not be sent is given up (logged as an error).
+        public var giveUpAfter = 86_400
+
+        /// The address inside `from`, for the SMTP envelope.
+        public var fromAddress: String {
+            guard let open = from.lastIndex(of: "<"), let close = from.lastIndex(of: ">"), open < close else {
+                return from.trimmingCharacters(in: .whitespaces)
+            }
+            return String(from[from.index(after: open)..<close])
+        }
     }
 
     public struct GenerationPolicy: Sendable {
@@ -62,6 +92,7 @@ public struct Config: Sendable {
     public var server = Server()
     public var site = Site()
     public var accounts = Accounts()
+    public var mail = Mail()
     public var generation = GenerationPolicy()
     /// The providers the offered models use (`[provider.NAME]` sections; `builtin` needs none).
     public var providers = [ProviderSettings.builtin]
@@ -87,6 +118,8 @@ public struct Config: Sendable {
         "server.access_log", "server.log_level",
         "site.name", "site.public_url", "site.operator_name", "site.contact_email", "site.legal_updated",
         "accounts.signup_bonus", "accounts.login_max_failures", "accounts.login_window", "accounts.signup_per_hour",
+        "accounts.low_credit_threshold", "accounts.bonus_after_verification",
+        "smtp.url", "smtp.username", "smtp.password", "smtp.from", "smtp.require_tls", "smtp.timeout", "smtp.give_up_after",
         "generation.requests_per_minute", "generation.job_timeout", "generation.lease", "generation.max_attempts",
         "database.url",
         "paths.templates", "paths.public", "paths.migrations", "paths.media", "paths.common_passwords",
@@ -146,6 +179,9 @@ public struct Config: Sendable {
         try reader.int("accounts.login_max_failures", into: &accounts.loginMaxFailures, range: 1...10_000)
         try reader.int("accounts.login_window", into: &accounts.loginWindow, range: 1...86_400)
         try reader.int("accounts.signup_per_hour", into: &accounts.signupPerHour, range: 1...1_000_000)
+        try reader.int("accounts.low_credit_threshold", into: &accounts.lowCreditThreshold, range: 0...1_000_000)
+        try reader.bool("accounts.bonus_after_verification", into: &accounts.bonusAfterVerification)
+        try applyMail(reader)
         try reader.int("generation.requests_per_minute", into: &generation.requestsPerMinute, range: 1...100_000)
         try reader.int("generation.job_timeout", into: &generation.jobTimeout, range: 1...3600)
         try reader.int("generation.lease", into: &generation.lease, range: 5...86_400)
@@ -159,8 +195,32 @@ public struct Config: Sendable {
     }
 }
 
+extension Config {
+    fileprivate mutating func applyMail(_ reader: ValueReader) throws {
+        var url = "", username = "", password = ""
+        reader.string("smtp.url", into: &url)
+        reader.string("smtp.username", into: &username)
+        reader.string("smtp.password", into: &password)
+        if !url.isEmpty {
+            guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else {
+                throw ConfigError(description: "smtp.url must start with smtp:// (STARTTLS, port 587) or smtps:// (port 465), got '\(url)'")
+            }
+            mail.url = url
+        }
+        mail.username = username.isEmpty ? nil : username
+        mail.password = password.isEmpty ? nil : password
+        reader.string("smtp.from", into: &mail.from)
+        guard mail.fromAddress.contains("@"), !mail.from.contains("\r"), !mail.from.contains("\n") else {
+            throw ConfigError(description: "smtp.from must be an address such as Pictor <noreply@example.com>, got '\(mail.from)'")
+        }
+        try reader.bool("smtp.require_tls", into: &mail.requireTLS)
+        try reader.double("smtp.timeout", into: &mail.timeout)
+        try reader.int("smtp.give_up_after", into: &mail.giveUpAfter, range: 60...(30 * 86_400))
+    }
+}
+
 /// Typed reads of config values with errors that name the setting.
-private struct ValueReader {
+fileprivate struct ValueReader {
     let values: [String: String]
 
     func string(_ key: String, into target: inout String) {

@@ -21,13 +21,15 @@ struct GenerationStore {
             return earlier
         }
         try GenerationLimits.checkRate(userID: userID, db: db, config: config.generation)
-        return try create(userID: userID, input: input, model: model, idempotencyKey: idempotencyKey)
+        return try create(userID: userID, input: input, model: model, idempotencyKey: idempotencyKey, lowCredit: LowCreditAlert(config))
     }
 
     /// Queues `input.count` generations and debits their cost, all or nothing: the usage rows
     /// and the jobs commit together, and the ledger refuses a balance below zero (402).
     /// The same `idempotencyKey` with the same request returns the first call's generations.
-    func create(userID: Int64, input: GenerationInput, model: ImageModel, idempotencyKey: String?) throws -> [Generation] {
+    /// A balance the charge takes below the low-credit threshold queues that email in the same transaction.
+    func create(userID: Int64, input: GenerationInput, model: ImageModel, idempotencyKey: String?,
+                lowCredit: LowCreditAlert? = nil) throws -> [Generation] {
         let requestHash = input.requestHash
         if let idempotencyKey, let earlier = try replay(userID: userID, key: idempotencyKey, requestHash: requestHash) {
             return earlier
@@ -49,6 +51,7 @@ struct GenerationStore {
                     try Ledger(db: db).charge(generation, reason: "\(model.name) \(input.width)x\(input.height)")
                     created.append(generation)
                 }
+                try lowCredit?.afterDebit(userID: userID, amount: model.creditCost * input.count, db: db)
                 try db.query("SELECT pg_notify($1, '')", [Self.jobsChannel])
                 return created
             }

@@ -1,4 +1,5 @@
-// Deletes rows that only grow stale: expired sessions and rate-limit windows that have ended.
+// Deletes rows that only grow stale: expired sessions, rate-limit windows that have ended,
+// expired emailed links, and mail sent more than 30 days ago.
 
 import Postgres
 
@@ -9,14 +10,20 @@ public struct Housekeeping {
     public struct Purged: Equatable, Sendable, CustomStringConvertible {
         public var sessions = 0
         public var rateLimits = 0
+        public var links = 0
+        public var mail = 0
 
-        public init(sessions: Int = 0, rateLimits: Int = 0) {
+        public init(sessions: Int = 0, rateLimits: Int = 0, links: Int = 0, mail: Int = 0) {
             self.sessions = sessions
             self.rateLimits = rateLimits
+            self.links = links
+            self.mail = mail
         }
 
-        public var isEmpty: Bool { sessions == 0 && rateLimits == 0 }
-        public var description: String { "\(sessions) expired session(s) and \(rateLimits) ended rate-limit window(s)" }
+        public var isEmpty: Bool { sessions == 0 && rateLimits == 0 && links == 0 && mail == 0 }
+        public var description: String {
+            "\(sessions) expired session(s), \(rateLimits) ended rate-limit window(s), \(links) expired emailed link(s) and \(mail) old sent mail(s)"
+        }
     }
 
     /// Arbitrary constant shared by every Pictor process ("PICTOR" in ASCII, plus 2; the migrator uses 1).
@@ -50,7 +57,19 @@ public struct Housekeeping {
             DELETE FROM rate_limits WHERE (key, window_start) IN (
                 SELECT key, window_start FROM rate_limits WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)
             """)
-        return Purged(sessions: sessions, rateLimits: rateLimits)
+        // A link past its expiry can never work again (AccountTokens checks expires_at).
+        let links = try purge("""
+            DELETE FROM account_tokens WHERE token_hash IN (
+                SELECT token_hash FROM account_tokens WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)
+            """)
+        // Sent mail is kept a month for support questions ("did you send it?"), then its text
+        // (reset links, addresses) goes. Mail that failed stays for the operator to look at.
+        let mail = try purge("""
+            DELETE FROM email_outbox WHERE id IN (
+                SELECT id FROM email_outbox WHERE status IN ('sent', 'logged') AND sent_at <= now() - interval '30 days'
+                LIMIT $1 FOR UPDATE SKIP LOCKED)
+            """)
+        return Purged(sessions: sessions, rateLimits: rateLimits, links: links, mail: mail)
     }
 
     /// Runs a batched DELETE until a batch comes back short.

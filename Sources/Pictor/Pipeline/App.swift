@@ -26,7 +26,7 @@ public final class App: Sendable {
         waitSlots = WaitSlots(threads: config.server.threads)
         commonPasswords = try CommonPasswords(contentsOfFile: config.paths.commonPasswords)
         views = try Views(directory: config.paths.templates, publicDirectory: config.paths.publicFiles, site: config.site,
-                          signupBonus: config.accounts.signupBonus)
+                          signupBonus: config.accounts.signupBonus, bonusAfterVerification: config.accounts.bonusAfterVerification)
         pipeline = Pipeline(router: try Router(Routes.all(config: config)), logger: logger)
     }
 

@@ -29,6 +29,12 @@ enum Routes {
             .post("/account/password", AccountPages.changePassword),
             .post("/account/api-keys", AccountPages.createAPIKey),
             .post("/account/api-keys/{id}/revoke", AccountPages.revokeAPIKey),
+            .post("/account/verify-email", EmailVerificationPages.resend),
+            .get("/email/verify", EmailVerificationPages.verify),
+            .get("/password/forgot", PasswordResetPages.forgotForm),
+            .post("/password/forgot", PasswordResetPages.forgot),
+            .get("/password/reset", PasswordResetPages.resetForm),
+            .post("/password/reset", PasswordResetPages.reset),
 
             // Generating
             .get("/generate", GenerationPages.form),

@@ -43,7 +43,8 @@ struct Views: Sendable {
                            LandingPage.template, PrivacyPage.template, TermsPage.template, ErrorPage.template,
                            SignupPage.template, LoginPage.template, AccountPage.template, GeneratePage.template,
                            GenerationPage.template, GalleryPage.template, ExplorePage.template,
-                           PricingPage.template, CheckoutResultPage.template]
+                           PricingPage.template, CheckoutResultPage.template, ForgotPasswordPage.template,
+                           ResetPasswordPage.template, EmailVerifiedPage.template]
 
     private let library: TemplateLibrary
     /// What every page shows, converted once.
@@ -51,7 +52,8 @@ struct Views: Sendable {
 
     /// Loads every `*.mustache` under `directory`, named by relative path without extension
     /// (`partials/header`).
-    init(directory: String, publicDirectory: String, site: Config.Site, signupBonus: Int = 50) throws {
+    init(directory: String, publicDirectory: String, site: Config.Site, signupBonus: Int = 50,
+         bonusAfterVerification: Bool = false) throws {
         let library: TemplateLibrary
         do {
             library = try TemplateLibrary(directory: directory)
@@ -66,7 +68,8 @@ struct Views: Sendable {
         shared = library.scope([
             "site_name": .text(site.name), "operator_name": .text(site.operatorName),
             "contact_email": .text(site.contactEmail), "legal_updated": .text(site.legalUpdated),
-            "signup_bonus": .number(signupBonus), "stylesheet_url": .text(assets.stylesheetURL),
+            "signup_bonus": .number(signupBonus), "bonus_after_verification": .flag(bonusAfterVerification),
+            "stylesheet_url": .text(assets.stylesheetURL),
             "icon_url": .text(assets.iconURL), "generation_js_url": .text(assets.generationScriptURL),
             "gallery_js_url": .text(assets.galleryScriptURL), "icons_url": .text(assets.iconsURL),
         ])
