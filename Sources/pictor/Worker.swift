@@ -34,15 +34,10 @@ struct Worker: ParsableCommand {
         let stopping = Atomic<Bool>(false)
         var loops: [Thread] = []
         var dispatching = startDispatching(config, logger: logger)
-        if housekeepingInterval > 0 {
-            let interval = housekeepingInterval
-            let thread = Thread { HousekeepingLoop(config: config, interval: interval, logger: logger).run(until: stopping) }
-            thread.start()
-            loops.append(thread)
-        }
-        let mailThread = Thread { MailLoop(config: config, logger: logger).run(until: stopping) }
-        mailThread.start()
-        loops.append(mailThread)
+        let interval = housekeepingInterval
+        let chores = Thread { BackgroundLoop(config: config, housekeepingInterval: interval, logger: logger).run(until: stopping) }
+        chores.start()
+        loops.append(chores)
         var signal: Int32 = 0
         while sigwait(&stopSignals, &signal) == 0, signal == SIGHUP {
             // Reload: the new config's dispatcher claims from now on; the old one claims no more
@@ -83,31 +78,36 @@ private final class StopFlag: Sendable {
     let value = Atomic<Bool>(false)
 }
 
-/// Purges expired rows and gives Free accounts their monthly credits, at start and then every
-/// `interval` seconds, on its own connection. Every worker process runs one; Housekeeping lets
-/// one purge at a time through and the rest skip, and the refill serves each account once.
-private struct HousekeepingLoop {
+/// The worker's chores besides jobs, on one thread and one connection: the mail outbox every two
+/// seconds (over SMTP, or into the log without `[smtp]`), and housekeeping (purges, the Free
+/// plan's monthly credits) at start and then every `housekeepingInterval` seconds (0: never).
+/// Every worker process runs one: each mail is claimed by one sender, Housekeeping lets one purge
+/// at a time through, and the refill serves each account once.
+private struct BackgroundLoop {
     let config: Config
-    let interval: Int
+    let housekeepingInterval: Int
     let logger: Logger
+    static let mailInterval = 2.0
 
     func run(until stopping: borrowing Atomic<Bool>) {
         var db: Connection?
-        var due = Date()
+        var mailDue = Date(), housekeepingDue = Date()
         while !stopping.load(ordering: .acquiring) {
-            if Date() >= due {
-                due = Date().addingTimeInterval(Double(interval))
+            let now = Date()
+            if now >= mailDue || (housekeepingInterval > 0 && now >= housekeepingDue) {
                 do {
                     let connection = try db ?? Connection(config.databaseURL)
                     db = connection
-                    if let purged = try Housekeeping(db: connection).purgeExpired(), !purged.isEmpty {
-                        logger.info("housekeeping purged \(purged)")
+                    if now >= mailDue {
+                        mailDue = now.addingTimeInterval(Self.mailInterval)
+                        try sendMail(connection)
                     }
-                    let refill = try FreePlanRefill(db: connection, billing: config.billing,
-                                                    onlyVerified: config.accounts.bonusAfterVerification).run()
-                    if refill.served > 0 { logger.info("Free plan: \(refill)") }
+                    if housekeepingInterval > 0, now >= housekeepingDue {
+                        housekeepingDue = now.addingTimeInterval(Double(housekeepingInterval))
+                        try houseKeep(connection)
+                    }
                 } catch {
-                    logger.error("housekeeping: \(error); trying again in \(interval) s")
+                    logger.error("worker chores: \(error); trying again shortly")
                     db?.close()
                     db = nil
                 }
@@ -117,34 +117,17 @@ private struct HousekeepingLoop {
         }
         db?.close()
     }
-}
 
-/// Sends the email outbox every two seconds, on its own connection: over SMTP, or into the log
-/// when no `[smtp]` URL is configured. Mail is queued by the requests (in their transactions);
-/// any number of workers may send, each mail is claimed by one.
-private struct MailLoop {
-    let config: Config
-    let logger: Logger
+    private func sendMail(_ db: Connection) throws {
+        let result = try OutboxSender(db: db, mail: config.mail, logger: logger).sendDue()
+        if result.sent > 0 { logger.info("mail: sent \(result.sent)") }
+    }
 
-    func run(until stopping: borrowing Atomic<Bool>) {
-        var db: Connection?
-        var due = Date()
-        while !stopping.load(ordering: .acquiring) {
-            if Date() >= due {
-                due = Date().addingTimeInterval(2)
-                do {
-                    let connection = try db ?? Connection(config.databaseURL)
-                    db = connection
-                    let result = try OutboxSender(db: connection, mail: config.mail, logger: logger).sendDue()
-                    if result.sent > 0 { logger.info("mail: sent \(result.sent)") }
-                } catch {
-                    logger.error("mail: \(error); trying again shortly")
-                    db?.close()
-                    db = nil
-                }
-            }
-            usleep(250_000)
+    private func houseKeep(_ db: Connection) throws {
+        if let purged = try Housekeeping(db: db).purgeExpired(), !purged.isEmpty {
+            logger.info("housekeeping purged \(purged)")
         }
-        db?.close()
+        let refill = try FreePlanRefill(db: db, billing: config.billing, onlyVerified: config.accounts.bonusAfterVerification).run()
+        if refill.served > 0 { logger.info("Free plan: \(refill)") }
     }
 }
