@@ -7,6 +7,10 @@ public struct Response: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// A body made while it is sent, for downloads too large to hold (a data export): called
+    /// once the head is written, with a function that sends one piece and returns false once
+    /// the client has gone away (then stop). `body` is not sent, nor a Content-Length.
+    public var streamedBody: (@Sendable (_ send: ([UInt8]) -> Bool) -> Void)?
 
     public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
@@ -53,7 +57,7 @@ public struct Response: Sendable {
             head += value.utf8
             head += "\r\n".utf8
         }
-        if header("Content-Length") == nil { head += "Content-Length: \(body.count)\r\n".utf8 }
+        if header("Content-Length") == nil, streamedBody == nil { head += "Content-Length: \(body.count)\r\n".utf8 }
         head += "\r\n".utf8
         return head
     }

@@ -242,6 +242,12 @@ public final class FastCGIServer: Sendable {
     /// and the request in FCGX_Finish_r; nothing is in its buffer, so the order holds.
     private func write(_ response: Response, _ raw: inout FCGX_Request) {
         let head = response.cgiHead()
+        if let streamed = response.streamedBody {
+            let requestID = raw.requestId, fd = raw.ipcFd
+            guard StdoutRecords.write(head, [], requestID: requestID, to: fd) else { return }
+            streamed { piece in StdoutRecords.write([], piece, requestID: requestID, to: fd) }
+            return
+        }
         guard head.count + response.body.count > Self.directWriteThreshold else {
             for part in [head, response.body] {
                 part.withUnsafeBufferPointer { buffer in
@@ -295,14 +301,15 @@ enum StdoutRecords {
     }
 
     /// Sends `head` then `body` as stdout records; stops quietly if nginx has gone away
-    /// (FCGX_Finish_r then fails on the same connection and libfcgi cleans up).
-    static func write(_ head: [UInt8], _ body: [UInt8], requestID: Int32, to fd: Int32) {
+    /// (FCGX_Finish_r then fails on the same connection and libfcgi cleans up), and says so.
+    @discardableResult
+    static func write(_ head: [UInt8], _ body: [UInt8], requestID: Int32, to fd: Int32) -> Bool {
         let headers = headers(contentLength: head.count + body.count, requestID: requestID)
-        headers.withUnsafeBytes { headers in
+        return headers.withUnsafeBytes { headers in
             head.withUnsafeBytes { head in
                 body.withUnsafeBytes { body in
                     var vectors = iovecs(headers: headers, parts: [head, body])
-                    writeAll(&vectors, to: fd)
+                    return writeAll(&vectors, to: fd)
                 }
             }
         }
@@ -329,13 +336,13 @@ enum StdoutRecords {
         return vectors
     }
 
-    /// writev until everything is sent, resuming after a partial write.
-    private static func writeAll(_ vectors: inout [iovec], to fd: Int32) {
+    /// writev until everything is sent, resuming after a partial write; false if the peer is gone.
+    private static func writeAll(_ vectors: inout [iovec], to fd: Int32) -> Bool {
         var first = 0
         while first < vectors.count {
             let sent = vectors[first...].withUnsafeBufferPointer { Glibc.writev(fd, $0.baseAddress, Int32(min($0.count, 1024))) }  // IOV_MAX on Linux
             if sent < 0, errno == EINTR { continue }
-            guard sent > 0 else { return }
+            guard sent > 0 else { return false }
             var left = sent
             while first < vectors.count, left >= vectors[first].iov_len {
                 left -= vectors[first].iov_len
@@ -346,6 +353,7 @@ enum StdoutRecords {
                 vectors[first].iov_len -= left
             }
         }
+        return true
     }
 }
 

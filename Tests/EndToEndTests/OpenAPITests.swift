@@ -17,7 +17,7 @@ final class OpenAPITests: XCTestCase {
     static let implemented: Set<String> = [
         "POST /api/v1/generations", "GET /api/v1/generations",
         "GET /api/v1/generations/{id}", "DELETE /api/v1/generations/{id}", "PATCH /api/v1/generations/{id}",
-        "GET /api/v1/models", "GET /api/v1/transactions", "GET /api/v1/me",
+        "GET /api/v1/models", "GET /api/v1/transactions", "GET /api/v1/me", "GET /api/v1/me/export",
         "GET /api/v1/openapi.json", "GET /healthz",
         "POST /v1/images/generations", "GET /v1/models",
     ]

@@ -2,6 +2,7 @@
 // form-encoded POSTs with `Authorization: Bearer sk_…`, JSON answers, Stripe's error object.
 //   POST /v1/checkout/sessions        → {"id": "cs_test_…", "object": "checkout.session", "url", …}
 //   POST /v1/billing_portal/sessions  → {"id": "bps_…", "object": "billing_portal.session", "url", …}
+//   DELETE /v1/subscriptions/{id}     → {"id", "object": "subscription", "status": "canceled"}
 // `Idempotency-Key` works as Stripe's does: the same key with the same body answers the first
 // answer again; with another body, 400 idempotency_error. A price the fake was not given is
 // 400 "No such price"; `failing` makes every call answer that status. Also builds webhook
@@ -31,6 +32,7 @@ public final class FakeStripe: Sendable {
         /// Idempotency-Key → (body, answer).
         var answered: [String: ([UInt8], ScriptedResponse)] = [:]
         var failing: Int?
+        var cancelled: [String] = []
     }
 
     private let state = Locked(State())
@@ -58,6 +60,10 @@ public final class FakeStripe: Sendable {
                 answer = Self.checkout(form, prices: prices, idempotencyKey: idempotencyKey, state: state)
             case ("POST", "/v1/billing_portal/sessions"):
                 answer = Self.portal(form, state: state)
+            case ("DELETE", let target) where target.hasPrefix("/v1/subscriptions/sub_"):
+                let id = String(target.dropFirst("/v1/subscriptions/".count))
+                state.withLock { $0.cancelled.append(id) }
+                answer = FakeImages.json(["id": id, "object": "subscription", "status": "canceled"])
             default:
                 answer = Self.error(404, type: "invalid_request_error", code: nil, "Unrecognized request URL (\(request.method): \(request.target)).")
             }
@@ -68,6 +74,8 @@ public final class FakeStripe: Sendable {
 
     public var checkoutSessions: [Created] { state.withLock { $0.checkouts } }
     public var portalSessions: [Created] { state.withLock { $0.portals } }
+    /// Subscriptions cancelled through `DELETE /v1/subscriptions/{id}`.
+    public var cancelledSubscriptions: [String] { state.withLock { $0.cancelled } }
     /// Every call answers this status (Stripe down, or refusing) until set back to nil.
     public func setFailing(_ status: Int?) { state.withLock { $0.failing = status } }
     public func stop() { server.stop() }

@@ -62,6 +62,7 @@ enum AccountPages {
         switch try context.query()["notice"] {
         case "password_changed": page.form.notice = "Your password was changed. Log in with the new one."
         case "password_reset": page.form.notice = "Your new password is saved, and every device was signed out. Log in with it."
+        case "account_deleted": page.form.notice = "Your account, its images and its data were deleted. A confirmation is on its way to your address."
         default: break
         }
         return .page(page)

@@ -41,12 +41,22 @@ struct StripeClient {
     /// Creates a Checkout Session. `idempotencyKey` makes a repeated form post (a double click,
     /// a retry after a dropped answer) return the same session instead of a second one.
     func createCheckoutSession(_ request: CheckoutRequest, idempotencyKey: String) throws -> Session {
-        try post("/v1/checkout/sessions", Self.checkoutForm(request), idempotencyKey: idempotencyKey)
+        try session(from: send("POST", "/v1/checkout/sessions", Self.checkoutForm(request), idempotencyKey: idempotencyKey))
+    }
+
+    /// Cancels a subscription now (the account is being deleted): no further invoice is charged.
+    /// A subscription Stripe no longer has (404) counts as cancelled.
+    func cancelSubscription(_ id: String) throws {
+        do {
+            _ = try send("DELETE", "/v1/subscriptions/" + id, [], idempotencyKey: nil)
+        } catch let error as StripeError where error.status == 404 {
+            return
+        }
     }
 
     /// A link to Stripe's billing portal (cards, invoices, plan changes, cancellation) for a customer.
     func createPortalSession(customer: String, returnURL: String) throws -> Session {
-        try post("/v1/billing_portal/sessions", [("customer", customer), ("return_url", returnURL)], idempotencyKey: nil)
+        try session(from: send("POST", "/v1/billing_portal/sessions", [("customer", customer), ("return_url", returnURL)], idempotencyKey: nil))
     }
 
     /// The form fields of a Checkout Session. The user id travels as `client_reference_id` and in
@@ -80,20 +90,27 @@ struct StripeClient {
         return form
     }
 
-    private func post(_ path: String, _ form: [(String, String)], idempotencyKey: String?) throws -> Session {
+    /// One call to Stripe's API with a form body; the answer if it is a 2xx.
+    private func send(_ method: String, _ path: String, _ form: [(String, String)], idempotencyKey: String?) throws -> HTTPResponse {
         guard let key = settings.secretKey else { throw StripeError(message: "no secret key is configured", status: nil) }
-        var headers = [("Authorization", "Bearer " + key), ("User-Agent", "Pictor/1.0")]
+        var headers = [("Authorization", "Bearer " + key), ("User-Agent", "Pictor/1.0"),
+                       ("Content-Type", "application/x-www-form-urlencoded")]
         if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
         let response: HTTPResponse
         do {
             response = try HTTPClient(connectTimeout: min(10, settings.timeout), timeout: settings.timeout, maxResponseBytes: 1 << 20)
-                .post(settings.apiBase + path, form: form, headers: headers)
+                .send(HTTPRequest(method: method, url: settings.apiBase + path, headers: headers,
+                                  body: Array(HTTPRequest.formEncoded(form).utf8)))
         } catch let error as HTTPClientError {
             throw StripeError(message: error.isTimeout ? "it did not answer in time" : error.message, status: nil)
         }
         guard (200..<300).contains(response.status) else {
             throw StripeError(message: Self.errorMessage(response) ?? "no error message", status: response.status)
         }
+        return response
+    }
+
+    private func session(from response: HTTPResponse) throws -> Session {
         guard let session = try? JSONDecoder().decode(Session.self, from: Data(response.body)),
               session.url.hasPrefix("https://") || session.url.hasPrefix("http://"),
               session.url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {

@@ -23,6 +23,9 @@ extension Reply {
             response = Response(status: status, headers: [("Content-Type", contentType)], body: bytes)
         case .empty:
             response = Response(status: status)
+        case .stream(let contentType, let produce):
+            response = Response(status: status, headers: [("Content-Type", contentType)])
+            response.streamedBody = produce
         }
         for (name, value) in headers { response.setHeader(name, value) }
         if !context.requestID.isEmpty { response.setHeader("X-Request-ID", context.requestID) }

@@ -16,6 +16,9 @@ public struct Reply: Sendable {
         case document([UInt8], contentType: String)
         /// No body (204, or a status with headers only).
         case empty
+        /// A download made while it is sent (a data export's ZIP): `produce` gets a function
+        /// that sends one piece and returns false once the client has gone away.
+        case stream(contentType: String, produce: @Sendable (_ send: ([UInt8]) -> Bool) -> Void)
     }
 
     var status: Int
@@ -53,6 +56,12 @@ public struct Reply: Sendable {
 
     static func empty(status: Int = 204) -> Reply {
         Reply(status: status, body: .empty)
+    }
+
+    /// A file download whose bytes are produced while they are sent, named `filename`.
+    static func download(filename: String, contentType: String, produce: @escaping @Sendable (_ send: ([UInt8]) -> Bool) -> Void) -> Reply {
+        Reply(status: 200, body: .stream(contentType: contentType, produce: produce),
+              headers: [("Content-Disposition", "attachment; filename=\"\(filename)\""), ("Cache-Control", "no-store")])
     }
 
     static func document(_ bytes: [UInt8], contentType: String) -> Reply {

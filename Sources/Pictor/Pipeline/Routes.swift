@@ -30,6 +30,8 @@ enum Routes {
             .post("/account/api-keys", AccountPages.createAPIKey),
             .post("/account/api-keys/{id}/revoke", AccountPages.revokeAPIKey),
             .post("/account/verify-email", EmailVerificationPages.resend),
+            .get("/account/export", AccountDataPages.exportArchive),
+            .post("/account/delete", AccountDataPages.delete),
             .get("/email/verify", EmailVerificationPages.verify),
             .get("/password/forgot", PasswordResetPages.forgotForm),
             .post("/password/forgot", PasswordResetPages.forgot),
@@ -52,6 +54,7 @@ enum Routes {
 
             // JSON API
             .get("/api/v1/me", AccountAPI.me),
+            .get("/api/v1/me/export", AccountDataPages.exportJSON),
             .post("/api/v1/generations", GenerationAPI.create),
             .get("/api/v1/generations", GenerationAPI.list),
             .get("/api/v1/generations/{id}", GenerationAPI.show),
