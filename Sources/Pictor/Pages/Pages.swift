@@ -1,5 +1,6 @@
 // The public pages that need no account: landing, privacy policy, terms.
 
+import Foundation
 import Templates
 
 enum Pages {
@@ -8,7 +9,7 @@ enum Pages {
     }
 
     @Sendable static func privacy(_ context: inout RequestContext) throws -> Reply {
-        .page(PrivacyPage())
+        .page(PrivacyPage(config: context.app.config))
     }
 
     @Sendable static func terms(_ context: inout RequestContext) throws -> Reply {
@@ -60,7 +61,54 @@ struct PrivacyPage: PageModel {
     static let template = "privacy"
     let title = "Privacy policy"
     let description: String? = "How this Pictor instance handles your data."
-    var templateFields: TemplateFields { [:] }
+
+    /// A service this instance's config sends people's data to.
+    struct Processor: TemplateModel, Equatable {
+        let name: String
+        let purpose: String
+        /// The host data goes to, as configured.
+        let address: String
+
+        var templateFields: TemplateFields { ["name": .text(name), "purpose": .text(purpose), "address": .text(address)] }
+    }
+
+    let processors: [Processor]
+
+    init(config: Config) {
+        processors = Self.processors(config)
+    }
+
+    /// Read from the config, so the page names exactly the services in use: the providers of
+    /// the offered models, Stripe once payments are on, the mail server, the bucket.
+    static func processors(_ config: Config) -> [Processor] {
+        func host(_ url: String) -> String { URLComponents(string: url)?.host ?? url }
+        var list: [Processor] = config.providers.filter { $0.kind != .builtin }.map { provider in
+            let models = config.models.filter { $0.provider == provider.name }.map(\.label).joined(separator: ", ")
+            let service = switch provider.kind {
+            case .pixelapi: "PixelAPI"
+            case .openai: provider.url == ProviderKind.openai.defaultURL ? "OpenAI" : "An OpenAI-compatible image service"
+            case .a1111: "A Stable Diffusion server (AUTOMATIC1111 API)"
+            case .builtin: "Pictor"
+            }
+            return Processor(name: service, purpose: "Makes images from prompts and their settings (\(models))", address: host(provider.url))
+        }
+        if config.billing.stripe.isConfigured {
+            list.append(Processor(name: "Stripe", purpose: "Payments, subscriptions, invoices and the billing portal", address: host(config.billing.stripe.apiBase)))
+        }
+        if let url = config.mail.url {
+            list.append(Processor(name: "Mail server", purpose: "Delivers service emails (address confirmation, password reset, low credits)", address: host(url)))
+        }
+        if config.storage.backend == .s3 {
+            list.append(Processor(name: "Object storage", purpose: "Holds generated images and thumbnails", address: host(config.storage.s3Endpoint)))
+        }
+        return list
+    }
+
+    var templateFields: TemplateFields {
+        var fields: TemplateFields = ["has_processors": .flag(!processors.isEmpty)]
+        fields.add("processors", processors)
+        return fields
+    }
 }
 
 struct TermsPage: PageModel {
