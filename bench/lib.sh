@@ -21,6 +21,7 @@ export PICTOR_PATHS_TEMPLATES=$root/templates
 export PICTOR_PATHS_PUBLIC=$root/public
 export PICTOR_PATHS_MIGRATIONS=$root/sql
 export PICTOR_PATHS_COMMON_PASSWORDS=$root/data/common-passwords.txt
+export PICTOR_MODERATION_BLOCKLIST=${PICTOR_MODERATION_BLOCKLIST:-$root/data/moderation-blocklist.txt}
 
 serve_pid= nginx_pid=
 extra_pids=()

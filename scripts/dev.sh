@@ -19,6 +19,7 @@ export PICTOR_PATHS_TEMPLATES=$root/templates
 export PICTOR_PATHS_PUBLIC=$root/public
 export PICTOR_PATHS_MIGRATIONS=$root/sql
 export PICTOR_PATHS_COMMON_PASSWORDS=$root/data/common-passwords.txt
+export PICTOR_MODERATION_BLOCKLIST=${PICTOR_MODERATION_BLOCKLIST:-$root/data/moderation-blocklist.txt}
 export PICTOR_SITE_PUBLIC_URL=${PICTOR_SITE_PUBLIC_URL:-http://127.0.0.1:$port}
 
 pids=()

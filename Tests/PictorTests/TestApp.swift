@@ -22,6 +22,7 @@ enum TestApp {
         config.paths.templates = PictorPaths.root + "/templates"
         config.paths.publicFiles = PictorPaths.root + "/public"
         config.paths.commonPasswords = PictorPaths.root + "/data/common-passwords.txt"
+        config.moderation.blocklist = PictorPaths.root + "/data/moderation-blocklist.txt"
         config.databaseURL = "postgresql:///unused?host=/nonexistent&connect_timeout=1"
         configure(&config)
         return try App(config: config, logger: Logger(label: "test"))

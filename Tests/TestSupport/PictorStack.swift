@@ -83,6 +83,7 @@ public final class PictorStack {
             "database.url": databaseURL, "paths.templates": Self.root + "/templates", "paths.public": Self.root + "/public",
             "paths.migrations": Self.root + "/sql", "paths.media": state + "/media",
             "paths.common_passwords": Self.root + "/data/common-passwords.txt", "site.public_url": baseURL,
+            "moderation.blocklist": Self.root + "/data/moderation-blocklist.txt",
             // Suites sign up many users, all from 127.0.0.1; the limit's own tests set it low.
             "accounts.signup_per_hour": "100000",
         ]

@@ -93,6 +93,8 @@ public struct Config: Sendable {
     public var site = Site()
     public var accounts = Accounts()
     public var mail = Mail()
+    /// The content check of prompts (`[moderation]`).
+    public var moderation = ModerationSettings()
     public var generation = GenerationPolicy()
     /// The providers the offered models use (`[provider.NAME]` sections; `builtin` needs none).
     public var providers = [ProviderSettings.builtin]
@@ -123,7 +125,7 @@ public struct Config: Sendable {
         "generation.requests_per_minute", "generation.job_timeout", "generation.lease", "generation.max_attempts",
         "database.url",
         "paths.templates", "paths.public", "paths.migrations", "paths.media", "paths.common_passwords",
-    ] + Storage.keys + BillingSettings.stripeKeys
+    ] + Storage.keys + BillingSettings.stripeKeys + ModerationSettings.keys
 
     /// Loads the file at `path` (if it exists or was asked for explicitly) and then the
     /// environment overrides. Unknown keys and bad values are errors, so a typo never
@@ -182,6 +184,7 @@ public struct Config: Sendable {
         try reader.int("accounts.low_credit_threshold", into: &accounts.lowCreditThreshold, range: 0...1_000_000)
         try reader.bool("accounts.bonus_after_verification", into: &accounts.bonusAfterVerification)
         try applyMail(reader)
+        try applyModeration(reader)
         try reader.int("generation.requests_per_minute", into: &generation.requestsPerMinute, range: 1...100_000)
         try reader.int("generation.job_timeout", into: &generation.jobTimeout, range: 1...3600)
         try reader.int("generation.lease", into: &generation.lease, range: 5...86_400)
@@ -216,6 +219,32 @@ extension Config {
         try reader.bool("smtp.require_tls", into: &mail.requireTLS)
         try reader.double("smtp.timeout", into: &mail.timeout)
         try reader.int("smtp.give_up_after", into: &mail.giveUpAfter, range: 60...(30 * 86_400))
+    }
+}
+
+extension Config {
+    fileprivate mutating func applyModeration(_ reader: ValueReader) throws {
+        reader.string("moderation.blocklist", into: &moderation.blocklist)
+        try reader.bool("moderation.external", into: &moderation.external)
+        reader.string("moderation.url", into: &moderation.url)
+        while moderation.url.hasSuffix("/") { moderation.url.removeLast() }
+        guard moderation.url.hasPrefix("https://") || moderation.url.hasPrefix("http://") else {
+            throw ConfigError(description: "moderation.url must start with https:// or http://, got '\(moderation.url)'")
+        }
+        var key = ""
+        reader.string("moderation.key", into: &key)
+        moderation.key = key.isEmpty ? nil : key
+        reader.string("moderation.model", into: &moderation.model)
+        try reader.double("moderation.timeout", into: &moderation.timeout)
+        var policy = moderation.failOpen ? "open" : "closed"
+        reader.string("moderation.on_failure", into: &policy)
+        guard ["open", "closed"].contains(policy) else {
+            throw ConfigError(description: "moderation.on_failure must be open or closed, got '\(policy)'")
+        }
+        moderation.failOpen = policy == "open"
+        if moderation.external, moderation.key == nil, moderation.url == "https://api.openai.com" {
+            throw ConfigError(description: "moderation.external is on but OpenAI's endpoint needs a key: set PICTOR_MODERATION_KEY")
+        }
     }
 }
 

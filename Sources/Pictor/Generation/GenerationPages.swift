@@ -27,7 +27,8 @@ enum GenerationPages {
         var raw = GenerationInput.Raw()
         do {
             raw = try GenerationInput.raw(fromForm: fields)
-            let created = try GenerationStore(db: context.db()).start(raw, userID: user.id, config: context.app.config, idempotencyKey: nil)
+            let created = try GenerationStore(db: context.db()).start(raw, userID: user.id, config: context.app.config,
+                                                                        moderator: context.app.moderator, idempotencyKey: nil)
             return .redirect(to: "/generations/" + created[0].idString)
         } catch let error as HTTPError where error.status < 500 {
             raw.prompt = fields["prompt"]

@@ -11,16 +11,19 @@ struct GenerationStore {
     let db: Connection
 
     /// Everything a new request goes through, for the API and the form alike: validation, the
-    /// idempotent replay, the per-user rate limit, then `create`. Each step refuses before
+    /// idempotent replay, the per-user rate limit, the content check, then `create`. Each step refuses before
     /// anything is charged. A retry with the same Idempotency-Key and body gets the first
     /// answer without counting against the rate limit: it asks for nothing new.
-    func start(_ raw: GenerationInput.Raw, userID: Int64, config: Config, idempotencyKey: String?) throws -> [Generation] {
+    func start(_ raw: GenerationInput.Raw, userID: Int64, config: Config, moderator: PromptModerator,
+               idempotencyKey: String?) throws -> [Generation] {
         let input = try GenerationInput(raw, models: config.models)
         let model = config.models.first { $0.name == input.model }!
         if let idempotencyKey, let earlier = try replay(userID: userID, key: idempotencyKey, requestHash: input.requestHash) {
             return earlier
         }
         try GenerationLimits.checkRate(userID: userID, db: db, config: config.generation)
+        // After the rate limit, so refused prompts count in it; before anything is charged or sent.
+        try moderator.check(input.prompt, userID: userID)
         return try create(userID: userID, input: input, model: model, idempotencyKey: idempotencyKey, lowCredit: LowCreditAlert(config))
     }
 

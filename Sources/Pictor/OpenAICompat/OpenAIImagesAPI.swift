@@ -25,7 +25,8 @@ enum OpenAIImagesAPI {
         let app = context.app, db = try context.db()
         let seconds = min(app.config.generation.jobTimeout + waitMargin, maxWait)
         let waited = try app.waitSlots.withSlot { () throws -> [Generation] in
-            let started = try GenerationStore(db: db).start(raw, userID: user.id, config: app.config, idempotencyKey: idempotencyKey)
+            let started = try GenerationStore(db: db).start(raw, userID: user.id, config: app.config, moderator: app.moderator,
+                                                                          idempotencyKey: idempotencyKey)
             return try GenerationAPI.waitForResults(started, seconds: seconds, userID: user.id, db: db)
         }
         guard let generations = waited else {

@@ -103,6 +103,7 @@ struct OpenAIErrorBody: Encodable, Sendable {
         switch (error.code, param) {
         case ("unauthorized", _): return "invalid_api_key"
         case ("rate_limited", _): return "rate_limit_exceeded"
+        case ("content_rejected", _): return "content_policy_violation"
         case (_, "model") where error.status == 400: return "model_not_found"
         case (_, .some) where error.status == 400: return "invalid_value"
         default: return error.code

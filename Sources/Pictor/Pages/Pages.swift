@@ -79,7 +79,8 @@ struct PrivacyPage: PageModel {
     }
 
     /// Read from the config, so the page names exactly the services in use: the providers of
-    /// the offered models, Stripe once payments are on, the mail server, the bucket.
+    /// the offered models, Stripe once payments are on, the mail server, the moderation service,
+    /// the bucket.
     static func processors(_ config: Config) -> [Processor] {
         func host(_ url: String) -> String { URLComponents(string: url)?.host ?? url }
         var list: [Processor] = config.providers.filter { $0.kind != .builtin }.map { provider in
@@ -97,6 +98,9 @@ struct PrivacyPage: PageModel {
         }
         if let url = config.mail.url {
             list.append(Processor(name: "Mail server", purpose: "Delivers service emails (address confirmation, password reset, low credits)", address: host(url)))
+        }
+        if config.moderation.external {
+            list.append(Processor(name: "Moderation service", purpose: "Checks the text of each prompt against its content rules", address: host(config.moderation.url)))
         }
         if config.storage.backend == .s3 {
             list.append(Processor(name: "Object storage", purpose: "Holds generated images and thumbnails", address: host(config.storage.s3Endpoint)))

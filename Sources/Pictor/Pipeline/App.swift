@@ -13,6 +13,8 @@ public final class App: Sendable {
     let views: Views
     let hasher = PasswordHasher()
     let commonPasswords: CommonPasswords
+    /// The content check of prompts, its blocklist read once at start.
+    let moderator: PromptModerator
     let media: any MediaStorage
     let galleryTiles = TileCache()
     let waitSlots: WaitSlots
@@ -25,6 +27,7 @@ public final class App: Sendable {
         media = makeMediaStorage(config, logger: logger)
         waitSlots = WaitSlots(threads: config.server.threads)
         commonPasswords = try CommonPasswords(contentsOfFile: config.paths.commonPasswords)
+        moderator = try PromptModerator(settings: config.moderation, logger: logger)
         views = try Views(directory: config.paths.templates, publicDirectory: config.paths.publicFiles, site: config.site,
                           signupBonus: config.accounts.signupBonus, bonusAfterVerification: config.accounts.bonusAfterVerification)
         pipeline = Pipeline(router: try Router(Routes.all(config: config)), logger: logger)
