@@ -52,6 +52,10 @@ final class GenerationPagesTests: XCTestCase {
         XCTAssertEqual(image.status, 200)
         let info = try Thumbnailer.inspect(image.body)
         XCTAssertEqual([info.width, info.height], [512, 512])
+        let xmp = try XCTUnwrap(try Provenance.xmp(of: image.body))
+        XCTAssertTrue(xmp.contains(#"DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia""#),
+                      "the offline preview is marked as drawn by an algorithm, not by a trained model: \(xmp)")
+        XCTAssertTrue(xmp.contains(#"xmp:CreatorTool="Pictor (Pictor) — Stable Diffusion XL offline preview""#), xmp)
         XCTAssertTrue(html.contains("/generate?remix="))
         let me = try JSONSerialization.jsonObject(with: Data(browser.get("/api/v1/me").body)) as? [String: Any]
         XCTAssertEqual(me?["credits"] as? Int, 48, "sdxl costs 2")

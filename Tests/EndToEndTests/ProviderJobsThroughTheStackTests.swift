@@ -58,6 +58,24 @@ final class ProviderJobsThroughTheStackTests: XCTestCase {
         XCTAssertEqual(try user.books().balance, 47)
     }
 
+    func testEveryFileOfAnImageIsMarkedAsAIGeneratedAndTheDownloadCarriesIt() throws {
+        let user = try APIUser.create(on: stack)
+        for (model, source, tool) in [("dalle", "trainedAlgorithmicMedia", "Pictor (Pictor) — dalle"),
+                                      ("flux", "trainedAlgorithmicMedia", "Pictor (Pictor) — flux")] {
+            let id = try user.object(user.post(#"{"prompt": "a lighthouse", "model": "\#(model)", "width": 512, "height": 512}"#))["id"] as! String
+            let done = try user.finished(id, seconds: 20)
+            XCTAssertEqual(done["status"] as? String, "succeeded", "\(done)")
+            for field in ["image_url", "thumbnail_url", "thumbnail_large_url"] {
+                let file = try user.get(try XCTUnwrap(done[field] as? String))
+                XCTAssertEqual(file.status, 200)
+                let xmp = try XCTUnwrap(try Provenance.xmp(of: file.body), "\(model) \(field)")
+                XCTAssertTrue(xmp.contains("Iptc4xmpExt:DigitalSourceType=\"http://cv.iptc.org/newscodes/digitalsourcetype/\(source)\""), xmp)
+                XCTAssertTrue(xmp.contains("xmp:CreatorTool=\"\(tool)\""), xmp)
+                XCTAssertTrue(xmp.contains("xmp:CreateDate=\"20"), xmp)
+            }
+        }
+    }
+
     func testTheHDModelIsUpscaledByTheProviderAndThePageTellsTheTrueSize() throws {
         let user = try APIUser.create(on: stack)
         let id = try user.object(user.post(#"{"prompt": "a castle", "model": "gpu-hd", "width": 512, "height": 384}"#))["id"] as! String

@@ -1,5 +1,5 @@
 // One job's work between claim and settlement: the provider draws, the answer is checked,
-// upscaled if the model says so, thumbnailed and written to storage. No database here: a job
+// upscaled if the model says so, marked as AI-generated, thumbnailed and written to storage. No database here: a job
 // waiting seconds for its provider holds no PostgreSQL connection.
 
 import Foundation
@@ -24,6 +24,8 @@ struct ImageJob {
     let model: ImageModel?
     let provider: (any ImageProvider)?
     let media: any MediaStorage
+    /// The instance's name (`site.name`), which the images' provenance mark names.
+    let site: String
     let deadline: Date
 
     /// Draws and stores the image. Files written before a failure are in `written`, for the
@@ -50,7 +52,16 @@ struct ImageJob {
                 (bytes, width, height, format) = (upscaled.bytes, upscaled.width, upscaled.height, upscaled.fileExtension)
             }
         }
-        return try store(bytes, format: format, width: width, height: height, written: &written)
+        let mark = Self.provenance(model: model, site: site)
+        let marked = try Provenance.mark(bytes, with: mark)
+        return try store(marked.bytes, format: format, width: width, height: height, mark: mark, written: &written)
+    }
+
+    /// What every file of the image says about its making (EU AI Act Art. 50(2)): a real
+    /// provider's output is `trainedAlgorithmicMedia`, the builtin preview's `algorithmicMedia`.
+    static func provenance(model: ImageModel, site: String, at date: Date = Date()) -> ProvenanceMark {
+        ProvenanceMark(sourceType: model.isOfflinePreview ? .algorithmicMedia : .trainedAlgorithmicMedia,
+                       creatorTool: "Pictor (\(site)) — \(model.label)" + (model.isOfflinePreview ? " offline preview" : ""), createdAt: date)
     }
 
     /// The answer must decode as an image of the requested size class: the same shape, and
@@ -66,8 +77,10 @@ struct ImageJob {
         return (header.width, header.height, header.format)
     }
 
-    private func store(_ bytes: [UInt8], format: String, width: Int, height: Int, written: inout [String]) throws -> StoredImage {
-        let thumbnails = try Thumbnailer.thumbnails(of: bytes, longSides: [256, 512])
+    private func store(_ bytes: [UInt8], format: String, width: Int, height: Int, mark: ProvenanceMark,
+                       written: inout [String]) throws -> StoredImage {
+        // Thumbnails drop the source's metadata (it may hold GPS positions); each gets the mark.
+        let thumbnails = try Thumbnailer.thumbnails(of: bytes, longSides: [256, 512]).map { try Provenance.mark($0.bytes, with: mark) }
         let base = MediaKey.new()
         let (fileExtension, contentType) = Self.fileType(format)
         let stored = StoredImage(imageKey: "\(base).\(fileExtension)", thumbKey: "\(base)-256.\(thumbnails[0].fileExtension)",

@@ -99,7 +99,7 @@ public final class JobDispatcher: Sendable {
             return
         }
         logger.info("job \(generation.id) claimed (\(generation.model), attempt \(claimed.attempts))")
-        let job = ImageJob(job: claimed, model: model, provider: slot?.provider, media: media,
+        let job = ImageJob(job: claimed, model: model, provider: slot?.provider, media: media, site: config.site.name,
                            deadline: Date().addingTimeInterval(Double(config.generation.jobTimeout)))
         Thread { [self] in
             var written: [String] = []
