@@ -54,19 +54,7 @@ public final class FakeSMTP: @unchecked Sendable {
     public func setDown(_ down: Bool) { lock.withLock { _down = down } }
 
     public init() {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                precondition(bind(listener, $0, length) == 0 && listen(listener, 16) == 0)
-                precondition(getsockname(listener, $0, &length) == 0)
-            }
-        }
-        port = UInt16(bigEndian: address.sin_port)
+        (listener, port) = loopbackListener()
         Thread { self.acceptLoop(); self.acceptLoopDone.signal() }.start()
     }
 

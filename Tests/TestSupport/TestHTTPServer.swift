@@ -48,19 +48,7 @@ public final class TestHTTPServer: @unchecked Sendable {
     /// Binds 127.0.0.1 on a free port; accepts connections only if `accepting`.
     public init(accepting: Bool = true, handler: @escaping @Sendable (ReceivedRequest) -> ScriptedResponse = { _ in ScriptedResponse() }) {
         self.handler = handler
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                precondition(bind(listener, $0, length) == 0 && listen(listener, 16) == 0)
-                precondition(getsockname(listener, $0, &length) == 0)
-            }
-        }
-        port = UInt16(bigEndian: address.sin_port)
+        (listener, port) = loopbackListener()
         if accepting {
             Thread { self.acceptLoop(); self.acceptLoopDone.signal() }.start()
         } else {
@@ -142,4 +130,20 @@ public final class TestHTTPServer: @unchecked Sendable {
         buffer += chunk[..<n]
         return true
     }
+}
+
+/// A TCP socket listening on 127.0.0.1 at a free port, for the test servers.
+func loopbackListener() -> (fd: Int32, port: UInt16) {
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            precondition(bind(listener, $0, length) == 0 && listen(listener, 16) == 0)
+            precondition(getsockname(listener, $0, &length) == 0)
+        }
+    }
+    return (listener, UInt16(bigEndian: address.sin_port))
 }
