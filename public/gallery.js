@@ -1,4 +1,4 @@
-// Pictor — small enhancements for /gallery and /generations/{id}. Everything works without it:
+// Pictor — small enhancements for /gallery, /generations/{id} and /account. Everything works without it:
 //   • button[data-copy="<input id>"] copies that input's value (navigator.clipboard, else select() +
 //     execCommand); the buttons are rendered `hidden` and shown here, since they do nothing without JS.
 //     The button says "Copied" for 2 s and a polite live region announces it.
@@ -38,7 +38,7 @@
   function copied(button, label, ok) {
     button.textContent = ok ? "Copied" : "Selected";
     button.classList.add("is-copied");
-    announce(ok ? "Link copied to the clipboard" : "Link selected — press Ctrl+C (or ⌘C) to copy it");
+    announce(ok ? (button.getAttribute("data-copied") || "Link copied to the clipboard") : "Selected — press Ctrl+C (or ⌘C) to copy it");
     window.clearTimeout(button._pictorTimer);
     button._pictorTimer = window.setTimeout(function () {
       button.textContent = label;

@@ -43,6 +43,11 @@ public struct TemplateFields: ExpressibleByDictionaryLiteral, Sendable {
         pairs = elements.map { (name: $0.0, value: $0.1) }
     }
 
+    /// Whether a value of this name was added.
+    public func contains(_ name: String) -> Bool {
+        pairs.contains { $0.name == name }
+    }
+
     /// Adds a value (a later one of the same name does not replace an earlier one: add each once).
     public mutating func add(_ name: String, _ value: TemplateValue) {
         pairs.append((name, value))

@@ -123,7 +123,8 @@ final class AccountDataTests: XCTestCase {
 
         let deleted = try browser.post("/account/delete", [("password", "long enough password")], csrfFrom: "/account")
         XCTAssertEqual(deleted.status, 303)
-        XCTAssertEqual(deleted.header("Location"), "/login?notice=account_deleted")
+        XCTAssertEqual(deleted.header("Location"), "/login")
+        XCTAssertTrue(try browser.get("/login").text.contains("Your account, its images and its data were deleted."), "said on the next page")
         XCTAssertEqual(Self.stripe.cancelledSubscriptions, ["sub_\(userID)"])
 
         XCTAssertEqual(try browser.get("/account").status, 303, "the session is gone")

@@ -127,11 +127,15 @@ final class AccountsTests: XCTestCase {
     func testAPIKeyWorksWithBearerUntilRevoked() throws {
         let visitor = browser()
         try visitor.signUp(email: uniqueEmail())
-        let created = try visitor.post("/account/api-keys", [("name", "laptop script")], csrfFrom: "/account")
-        XCTAssertEqual(created.status, 201)
-        XCTAssertEqual(created.header("cache-control"), "no-store")
+        let posted = try visitor.post("/account/api-keys", [("name", "laptop script")], csrfFrom: "/account")
+        XCTAssertEqual(posted.status, 303, "post, redirect, get: a reload cannot create a second key")
+        XCTAssertEqual(posted.header("Location"), "/account#api-keys")
+        let created = try visitor.get("/account")
+        XCTAssertEqual(created.header("cache-control"), "private, no-store")
         let range = try XCTUnwrap(created.text.range(of: #"pk_[A-Za-z0-9_-]{43}"#, options: .regularExpression))
         let secret = String(created.text[range])
+        XCTAssertTrue(created.text.contains(#"data-copy="new-key-secret""#), "a Copy button")
+        XCTAssertEqual(try db().query("SELECT count(*)::int AS n FROM api_keys WHERE name = 'laptop script'")[0].get("n", as: Int.self), 1)
 
         let api = HTTPClient()
         let me = try api.get(stack.baseURL + "/api/v1/me", headers: [("Authorization", "Bearer " + secret)])
@@ -146,6 +150,8 @@ final class AccountsTests: XCTestCase {
         let keyID: Int64 = try db().query("SELECT id FROM api_keys WHERE prefix = $1", [String(secret.prefix(11))])[0].get("id")
         let revoke = try visitor.post("/account/api-keys/\(keyID)/revoke", [], csrfFrom: "/account")
         XCTAssertEqual(revoke.status, 303)
+        XCTAssertTrue(try visitor.get("/account").text.contains("The API key was revoked."), "the next page says what happened")
+        XCTAssertFalse(try visitor.get("/account").text.contains("The API key was revoked."), "once")
         let after = try api.get(stack.baseURL + "/api/v1/me", headers: [("Authorization", "Bearer " + secret)])
         XCTAssertEqual(after.status, 401)
         XCTAssertEqual((try json(after)["error"] as? [String: String])?["code"], "unauthorized")
@@ -155,7 +161,8 @@ final class AccountsTests: XCTestCase {
     func testSomeoneElsesKeyCannotBeRevoked() throws {
         let owner = browser()
         try owner.signUp(email: uniqueEmail())
-        let created = try owner.post("/account/api-keys", [("name", "mine")], csrfFrom: "/account")
+        XCTAssertEqual(try owner.post("/account/api-keys", [("name", "mine")], csrfFrom: "/account").status, 303)
+        let created = try owner.get("/account")
         let secret = String(created.text[try XCTUnwrap(created.text.range(of: #"pk_[A-Za-z0-9_-]{43}"#, options: .regularExpression))])
         let keyID: Int64 = try db().query("SELECT id FROM api_keys WHERE prefix = $1", [String(secret.prefix(11))])[0].get("id")
 

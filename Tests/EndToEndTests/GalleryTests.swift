@@ -244,6 +244,25 @@ final class GalleryTests: XCTestCase {
         for key in try keys(mine[2]) { XCTAssertTrue(FileManager.default.fileExists(atPath: stack.state + "/media/private/" + key)) }
         for key in files.prefix(6) { XCTAssertFalse(FileManager.default.fileExists(atPath: stack.state + "/media/private/" + key)) }
         XCTAssertEqual(try status(theirs), "succeeded")
+        XCTAssertTrue(try owner.get("/gallery").text.contains(#"<div class="flash flash-success" role="status">2 images were deleted.</div>"#))
+    }
+
+    func testEachTileActionReturnsToTheSameGalleryPageAndSaysWhatHappened() throws {
+        let owner = try signedUp()
+        let id = try generate(owner, "a tile to act on")
+        let back = "/gallery?q=tile&model=sdxl"
+        for (action, field, value, message) in [("publish", "public", "1", "The image is public"), ("publish", "public", "0", "The image is private again"),
+                                                ("favorite", "favorite", "1", "Added to your favorites."), ("favorite", "favorite", "0", "Removed from your favorites."),
+                                                ("delete", "", "", "The image was deleted.")] {
+            let answer = try owner.post("/generations/\(id)/\(action)", [(field, value), ("back", back)].filter { !$0.0.isEmpty }, csrfFrom: "/gallery")
+            XCTAssertEqual(answer.status, 303, action)
+            XCTAssertEqual(answer.header("location"), back, "\(action) stays where it was pressed")
+            let next = try owner.get(back).text
+            XCTAssertTrue(next.contains(message), "\(action) \(value): \(next)")
+            XCTAssertFalse(try owner.get(back).text.contains(message), "shown once")
+        }
+        XCTAssertEqual(try owner.post("/generations/\(try generate(owner, "another"))/delete", [], csrfFrom: "/gallery").header("location"), "/gallery",
+                       "from the image's own page, which is gone, to the gallery")
     }
 
     func testExploreShowsPublicImagesOnly() throws {

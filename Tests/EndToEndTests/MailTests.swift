@@ -86,7 +86,8 @@ final class MailTests: XCTestCase {
         XCTAssertTrue(weak.text.contains("at least 10 characters"), weak.text)
         let done = try stranger.post("/password/reset", [("token", token), ("new_password", "a brand new passphrase")], csrfFrom: path)
         XCTAssertEqual(done.status, 303)
-        XCTAssertEqual(done.header("Location"), "/login?notice=password_reset")
+        XCTAssertEqual(done.header("Location"), "/login")
+        XCTAssertTrue(try stranger.get("/login").text.contains("Your new password is saved"))
 
         for browser in [first, second] {
             XCTAssertEqual(try browser.get("/account").status, 303, "every session of the account has ended")

@@ -51,7 +51,8 @@ enum AccountDataPages {
         app.media.delete(deleted.files)
         app.logger.notice("[\(context.requestID)] account \(user.id) deleted at its owner's request: \(deleted.generations) generation(s), \(deleted.files.count) file(s)")
         context.responseCookies.append(Cookie.clear(SessionStore.cookieName, secure: context.request.isHTTPS))
-        return .redirect(to: "/login?notice=account_deleted")
+        context.notify(.accountDeleted)
+        return .redirect(to: "/login")
     }
 }
 

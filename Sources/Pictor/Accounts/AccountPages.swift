@@ -52,19 +52,14 @@ enum AccountPages {
             : "we sent a link to confirm the address"
         let notice = "If this email had no account yet, yours is ready\(credits) and \(confirm): "
             + "log in below with the password you chose. If it already had one, nothing was changed: log in with that account's password."
+        // A new account goes on to make its first image, unless it came from somewhere else.
         return .page(LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), email: email, notice: notice,
-                                                     next: safeLocalPath(form["next"]))))
+                                                     next: safeLocalPath(form["next"]) ?? "/generate")))
     }
 
     @Sendable static func loginForm(_ context: inout RequestContext) throws -> Reply {
         if try context.session() != nil { return .redirect(to: nextPath(context) ?? "/account") }
         var page = LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), next: nextPath(context)))
-        switch try context.query()["notice"] {
-        case "password_changed": page.form.notice = "Your password was changed. Log in with the new one."
-        case "password_reset": page.form.notice = "Your new password is saved, and every device was signed out. Log in with it."
-        case "account_deleted": page.form.notice = "Your account, its images and its data were deleted. A confirmation is on its way to your address."
-        default: break
-        }
         return .page(page)
     }
 
@@ -118,18 +113,14 @@ enum AccountPages {
 
     static let ledgerPageSize = 20
 
-    static let notices = [
-        "password_changed": "Your password was changed. Other devices have been signed out.",
-        "password_changed_keys_revoked": "Your password was changed. Other devices have been signed out and every API key was revoked.",
-        "key_revoked": "The API key was revoked. Programs using it can no longer call the API.",
-        "verification_sent": "A new confirmation link is on its way to your address.",
-    ]
-
     @Sendable static func account(_ context: inout RequestContext) throws -> Reply {
         .page(try accountPage(&context))
     }
 
-    /// The account page as it stands; form posts add their errors or the new key to it.
+    /// Carries a new API key's secret from its creation to the one page that shows it.
+    static let newKeyCookie = "pictor_new_key"
+
+    /// The account page as it stands; form posts add their errors to it.
     private static func accountPage(_ context: inout RequestContext) throws -> AccountPage {
         let user = try context.requireUser()
         let query = try context.query()
@@ -154,8 +145,12 @@ enum AccountPages {
             ledgerNewerURL: before != nil ? "/account" : nil,
             apiKeys: try APIKeyStore(db: db).list(userID: user.id).map(AccountPage.KeyRow.init),
             apiBase: config.site.publicURL)
-        if let notice = query["notice"], let message = notices[notice] {
-            page.flash = Flash(kind: .success, message: message)
+        if let carried = context.cookies[newKeyCookie] {
+            context.responseCookies.append(Cookie.clear(newKeyCookie, secure: context.request.isHTTPS, path: "/account"))
+            let parts = carried.split(separator: ".", maxSplits: 1)
+            if parts.count == 2, let id = Int64(parts[0]), let key = page.apiKeys.first(where: { $0.key.id == id && $0.key.revokedAt == nil }) {
+                page.newKey = (key.key.name, String(parts[1]))
+            }
         }
         return page
     }
@@ -187,20 +182,23 @@ enum AccountPages {
         if let session = try context.session() { try SessionStore(db: context.db()).deleteOthers(of: session) }
         if form["revoke_api_keys"] == "1" {
             try APIKeyStore(db: context.db()).revokeAll(userID: user.id)
-            return .redirect(to: "/account?notice=password_changed_keys_revoked#main")
+            context.notify(.passwordChangedKeysRevoked)
+            return .redirect(to: "/account#main")
         }
-        return .redirect(to: "/account?notice=password_changed#main")
+        context.notify(.passwordChanged)
+        return .redirect(to: "/account#main")
     }
 
-    /// Answers with the page itself (not a redirect): the secret is shown exactly once.
+    /// Post, redirect, get: the secret rides to the next page in a cookie that page clears, so
+    /// it is shown exactly once and a reload creates no second key.
     @Sendable static func createAPIKey(_ context: inout RequestContext) throws -> Reply {
         let user = try context.requireUser()
         let form = try context.form()
         do {
             let (key, secret) = try APIKeyStore(db: context.db()).create(userID: user.id, name: form["name"] ?? "")
-            var page = try accountPage(&context)
-            page.newKey = (key.name, secret)
-            return Reply.page(page, status: 201).header("Cache-Control", "no-store")
+            context.responseCookies.append(Cookie.set(Self.newKeyCookie, "\(key.id).\(secret)", maxAge: 300,
+                                                      secure: context.request.isHTTPS, path: "/account"))
+            return .redirect(to: "/account#api-keys")
         } catch let error as AccountError {
             var page = try accountPage(&context)
             page.keyError = error.message
@@ -214,6 +212,7 @@ enum AccountPages {
               try APIKeyStore(db: context.db()).revoke(userID: user.id, keyID: id) else {
             throw HTTPError.notFound("There is no such API key on your account.")
         }
-        return .redirect(to: "/account?notice=key_revoked")
+        context.notify(.keyRevoked)
+        return .redirect(to: "/account#api-keys")
     }
 }

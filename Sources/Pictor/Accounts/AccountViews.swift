@@ -55,7 +55,6 @@ struct AccountPage: PageModel {
     var ledgerNewerURL: String?
     var apiKeys: [KeyRow]
     var apiBase: String
-    var flash: Flash?
     /// After creating a key: its secret, shown this once.
     var newKey: (name: String, secret: String)?
     var passwordError: String?
@@ -92,7 +91,6 @@ struct AccountPage: PageModel {
         fields.add("api_keys", apiKeys)
         fields.add("ledger_older_url", ledgerOlderURL)
         fields.add("ledger_newer_url", ledgerNewerURL)
-        fields.add("flash", flash)
         fields.add("plan_credits", planCredits)
         if let newKey { fields.add("new_key", .fields(["name": .text(newKey.name), "secret": .text(newKey.secret)])) }
         fields.add("password_error", passwordError)

@@ -49,7 +49,8 @@ enum EmailVerificationPages {
         }
         let config = context.app.config
         try context.db().transaction { db in try queueLink(for: user, db: db, config: config) }
-        return .redirect(to: "/account?notice=verification_sent")
+        context.notify(.verificationSent)
+        return .redirect(to: "/account")
     }
 }
 

@@ -63,7 +63,8 @@ enum PasswordResetPages {
             page.error = error.message
             return .page(page, status: 400)
         }
-        return .redirect(to: "/login?notice=password_reset")
+        context.notify(.passwordReset)
+        return .redirect(to: "/login")
     }
 
     /// Counts the request per client network like login failures, and per address at most three

@@ -98,23 +98,24 @@ enum GalleryPages {
             throw HTTPError.notFound("Some of the selected images are not in your gallery; nothing was deleted.")
         }
         for generation in deleted { context.app.media.delete(generation.fileKeys) }
+        context.notify(.imagesDeleted, count: deleted.count)
         return .redirect(to: safeLocalPath(form["back"]) ?? "/gallery")
     }
 
     @Sendable static func publish(_ context: inout RequestContext) throws -> Reply {
-        try curate(&context) { curation, form, id, userID in
+        try curate(&context, notice: { $0["public"] == "1" ? .published : .unpublished }) { curation, form, id, userID in
             try curation.setPublic(form["public"] == "1", id: id, userID: userID)
         }
     }
 
     @Sendable static func favorite(_ context: inout RequestContext) throws -> Reply {
-        try curate(&context) { curation, form, id, userID in
+        try curate(&context, notice: { $0["favorite"] == "1" ? .favorited : .unfavorited }) { curation, form, id, userID in
             try curation.setFavorite(form["favorite"] == "1", id: id, userID: userID)
         }
     }
 
     /// The owner changes one flag from a form, then goes back where they were.
-    private static func curate(_ context: inout RequestContext,
+    private static func curate(_ context: inout RequestContext, notice: (FormData) -> Notice,
                                _ change: (Curation, FormData, UUID, Int64) throws -> Generation?) throws -> Reply {
         let user = try context.requireUser()
         let form = try context.form()
@@ -122,6 +123,7 @@ enum GalleryPages {
         guard try change(Curation(db: context.db(), media: context.app.media, logger: context.app.logger), form, id, user.id) != nil else {
             throw HTTPError.notFound("There is no such image.")
         }
+        context.notify(notice(form))
         return .redirect(to: safeLocalPath(form["back"]) ?? "/generations/" + id.uuidString.lowercased())
     }
 }

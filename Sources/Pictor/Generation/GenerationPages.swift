@@ -90,6 +90,9 @@ enum GenerationPages {
             throw HTTPError.notFound("There is no such image.")
         }
         context.app.media.delete(deleted.fileKeys)
-        return .redirect(to: "/generate")
+        context.notify(.imageDeleted)
+        // Back where the delete was pressed (a gallery tile sends its page); from the image's own
+        // page, which no longer exists, to the gallery.
+        return .redirect(to: safeLocalPath(try context.form()["back"]) ?? "/gallery")
     }
 }

@@ -12,7 +12,7 @@ extension Reply {
         case .page(let page):
             // A database that fails here leaves the header signed out rather than the page unsent.
             let viewer = (try? context.session()) ?? nil
-            response = context.app.views.render(page, status: status, viewer: viewer)
+            response = context.app.views.render(page, status: status, viewer: viewer, notice: context.takeNotice())
         case .json(let value):
             response = .json(value, status: status)
         case .redirect(let location):

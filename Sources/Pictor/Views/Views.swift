@@ -76,9 +76,12 @@ struct Views: Sendable {
     }
 
     /// The page's HTML response: its fields, then what the layout reads (title, menu, the
-    /// signed-in visitor's email, balance and CSRF token for the logout form, the year).
-    func render(_ page: any PageModel, status: Int, viewer: Session?) -> Response {
+    /// signed-in visitor's email, balance and CSRF token for the logout form, the year, the
+    /// notice the last action left).
+    func render(_ page: any PageModel, status: Int, viewer: Session?, notice: Flash? = nil) -> Response {
         var fields = page.templateFields
+        // A page's own message (a form's error) wins over the one the last action left.
+        if !fields.contains("flash") { fields.add("flash", notice) }
         fields.add("title", .text(page.title))
         fields.add("description", page.description)
         if let nav = page.nav { fields.add("nav", .fields([nav.rawValue: true])) }
