@@ -22,6 +22,8 @@
   var url = view.getAttribute("data-api-url") || "/api/v1/generations/" + encodeURIComponent(id);
   var started = Date.now();
 
+  var labels = { queued: "Waiting", running: "Being drawn", succeeded: "Ready", failed: "Failed" };
+
   function showStatus(next) {
     if (next === status) return;
     status = next;
@@ -30,7 +32,7 @@
     for (var i = 0; i < badges.length; i++) {
       var badge = badges[i];
       badge.className = "status status-" + next;
-      badge.lastChild.nodeValue = next;
+      badge.lastChild.nodeValue = labels[next] || next;
     }
   }
 

@@ -29,6 +29,30 @@ final class GenerationPagesTests: XCTestCase {
         return html
     }
 
+    func testABatchIsShownTogetherAndEachImageStandsOnItsOwn() throws {
+        let browser = try signedUp()
+        let posted = try browser.post("/generate", [("prompt", "three paper boats"), ("model", "flux-schnell"), ("size", "512x512"),
+                                                    ("count", "3")], csrfFrom: "/generate")
+        XCTAssertEqual(posted.status, 303)
+        let first = try XCTUnwrap(posted.header("location"))
+        let html = try finishedPage(browser, first)
+        XCTAssertTrue(html.contains("Image 1 of 3 from one request"), html)
+        let links = html.ranges(of: #/<li class="batch-item[^"]*">\s*<a href="(/generations/[0-9a-f-]{36})"/#).map { String(html[$0]) }
+        XCTAssertEqual(links.count, 3)
+        XCTAssertTrue(html.contains(#"aria-current="page""#))
+        XCTAssertTrue(html.contains(">Ready</span>"), "plain words for the status")
+
+        let me = try JSONSerialization.jsonObject(with: Data(browser.get("/api/v1/generations?limit=3").body)) as? [String: Any]
+        let batchIDs = Set(((me?["data"] as? [[String: Any]]) ?? []).compactMap { $0["batch_id"] as? String })
+        XCTAssertEqual(batchIDs.count, 1, "the API names the batch the three share")
+
+        // Each image can be deleted on its own; the others stay, and their page counts two.
+        let second = try XCTUnwrap(links.compactMap { $0.firstMatch(of: #/\/generations\/[0-9a-f-]{36}/#).map { String($0.output) } }
+            .first { $0 != first })
+        XCTAssertEqual(try browser.post(second + "/delete", [], csrfFrom: first).status, 303)
+        XCTAssertTrue(try browser.get(first).text.contains("Image 1 of 2 from one request"))
+    }
+
     func testFormProducesARealImageShownOnItsPage() throws {
         let browser = try signedUp()
         let form = try browser.get("/generate")

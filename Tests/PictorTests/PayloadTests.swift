@@ -13,7 +13,8 @@ final class PayloadTests: XCTestCase {
     func testAFinishedGenerationHasEveryContractField() throws {
         let json = try object(GenerationObject(Samples.generation(), media: LocalMediaStore(root: "/nonexistent")))
         XCTAssertEqual(json, [
-            "id": "0a1b2c3d-0000-4000-8000-00000000abcd", "status": "succeeded", "prompt": "a lighthouse <at> dusk",
+            "id": "0a1b2c3d-0000-4000-8000-00000000abcd", "batch_id": "0a1b2c3d-0000-4000-8000-00000000abcd",
+            "status": "succeeded", "prompt": "a lighthouse <at> dusk",
             "negative_prompt": "", "model": "flux-schnell", "width": 1024, "height": 768, "seed": 42, "credit_cost": 1,
             "image_url": "/generations/0a1b2c3d-0000-4000-8000-00000000abcd/image",
             "thumbnail_url": "/generations/0a1b2c3d-0000-4000-8000-00000000abcd/thumbnail",

@@ -44,7 +44,8 @@ enum GalleryPages {
     static func tile(_ generation: Generation, publicURL: String, media: any MediaStorage) -> TemplateFields {
         let id = generation.idString
         var values: TemplateFields = [
-            "id": .text(id), "status": .text(generation.status.rawValue), "prompt": .text(generation.prompt),
+            "id": .text(id), "status": .text(generation.status.rawValue), "status_label": .text(generation.status.label),
+            "prompt": .text(generation.prompt),
             "model": .text(generation.model), "created": .text(Format.day(generation.createdAt)),
         ]
         switch generation.status {

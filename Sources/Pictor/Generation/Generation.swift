@@ -4,7 +4,19 @@ import Foundation
 import Postgres
 
 public struct Generation: Sendable {
-    public enum Status: String, Sendable { case queued, running, succeeded, failed }
+    public enum Status: String, Sendable {
+        case queued, running, succeeded, failed
+
+        /// How pages say it (the API keeps the raw values).
+        var label: String {
+            switch self {
+            case .queued: "Waiting"
+            case .running: "Being drawn"
+            case .succeeded: "Ready"
+            case .failed: "Failed"
+            }
+        }
+    }
 
     public let id: UUID
     /// The id as URLs and JSON show it (lowercase canonical), made once per row.

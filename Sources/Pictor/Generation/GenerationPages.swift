@@ -79,9 +79,10 @@ enum GenerationPages {
         }
         let site = context.app.config.site
         let isOwner = generation.userID == viewer?.id
+        let batch = try GenerationStore(db: context.db()).batch(of: generation, viewerID: viewer?.id)
         let title = !isOwner ? "An image on \(site.name)" : generation.isFinished ? "Your image" : "Drawing your image…"
         return .page(GenerationPage(title: title, generation: generation, isOwner: isOwner, siteName: site.name,
-                                    publicURL: site.publicURL, media: context.app.media))
+                                    publicURL: site.publicURL, media: context.app.media, batch: batch))
     }
 
     @Sendable static func delete(_ context: inout RequestContext) throws -> Reply {

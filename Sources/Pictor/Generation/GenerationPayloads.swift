@@ -3,6 +3,8 @@
 /// The API's generation object (RFC 3339 UTC times; null for what is not there yet).
 struct GenerationObject: Encodable, Sendable {
     let id: String
+    /// Shared by the images one request made (`count` > 1).
+    let batchID: String
     let status: String
     let prompt: String
     let negativePrompt: String
@@ -22,6 +24,7 @@ struct GenerationObject: Encodable, Sendable {
 
     init(_ generation: Generation, media: any MediaStorage) {
         id = generation.idString
+        batchID = generation.batchID.uuidString.lowercased()
         status = generation.status.rawValue
         prompt = generation.prompt
         negativePrompt = generation.negativePrompt
@@ -42,7 +45,7 @@ struct GenerationObject: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, status, prompt, model, width, height, seed, favorite, error
-        case negativePrompt = "negative_prompt", creditCost = "credit_cost", imageURL = "image_url"
+        case batchID = "batch_id", negativePrompt = "negative_prompt", creditCost = "credit_cost", imageURL = "image_url"
         case thumbnailURL = "thumbnail_url", thumbnailLargeURL = "thumbnail_large_url", isPublic = "public"
         case createdAt = "created_at", completedAt = "completed_at"
     }
@@ -52,6 +55,7 @@ struct GenerationObject: Encodable, Sendable {
     func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
+        try container.encode(batchID, forKey: .batchID)
         try container.encode(status, forKey: .status)
         try container.encode(prompt, forKey: .prompt)
         try container.encode(negativePrompt, forKey: .negativePrompt)

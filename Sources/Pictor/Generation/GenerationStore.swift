@@ -212,6 +212,14 @@ struct GenerationStore {
         }
     }
 
+    /// The images made by the same request as `generation` that the viewer may see, in order.
+    func batch(of generation: Generation, viewerID: Int64?) throws -> [Generation] {
+        try db.query("""
+            SELECT \(Generation.columns) FROM generations g WHERE g.batch_id = $1 AND (g.public OR g.user_id = $2)
+            ORDER BY g.created_at, g.id
+            """, [generation.batchID, viewerID]).map(Generation.init(row:))
+    }
+
     /// A generation the viewer may see: their own, or anyone's public one.
     func findVisible(id: UUID, viewerID: Int64?) throws -> Generation? {
         try db.query("""

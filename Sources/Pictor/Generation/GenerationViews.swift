@@ -72,6 +72,8 @@ struct GenerationPage: PageModel {
     let siteName: String
     let publicURL: String
     let media: any MediaStorage
+    /// Every image of the request this one belongs to (the viewer may see), this one included.
+    var batch: [Generation] = []
 
     var shareURL: String { publicURL + "/generations/" + generation.idString }
 
@@ -92,10 +94,25 @@ struct GenerationPage: PageModel {
                          image: thumbnail.hasPrefix("/") ? publicURL + thumbnail : thumbnail, url: shareURL)
     }
 
+    /// "Image 2 of 4", and a link to each of the request's images with its status.
+    var batchFields: TemplateFields {
+        let index = (batch.firstIndex { $0.id == generation.id } ?? 0) + 1
+        let items: [TemplateValue] = batch.enumerated().map { offset, item in
+            var fields: TemplateFields = [
+                "id": .text(item.idString), "index": .number(offset + 1), "status": .text(item.status.rawValue),
+                "status_label": .text(item.status.label), "is_current": .flag(item.id == generation.id),
+            ]
+            fields.add("thumb_url", item.url(.thumbnail, in: media))
+            return .fields(fields)
+        }
+        return ["index": .number(index), "count": .number(batch.count), "items": .list(items)]
+    }
+
     var details: TemplateFields {
         let generation = generation, id = generation.idString
         var fields: TemplateFields = [
-            "id": .text(id), "status": .text(generation.status.rawValue), "prompt": .text(generation.prompt),
+            "id": .text(id), "status": .text(generation.status.rawValue), "status_label": .text(generation.status.label),
+            "prompt": .text(generation.prompt),
             "model": .text(generation.model), "width": .number(generation.width), "height": .number(generation.height),
             "pixel_width": .number(generation.imageWidth ?? generation.width),
             "pixel_height": .number(generation.imageHeight ?? generation.height),
@@ -122,6 +139,7 @@ struct GenerationPage: PageModel {
 
     var templateFields: TemplateFields {
         var fields: TemplateFields = ["generation": .fields(details)]
+        if batch.count > 1 { fields.add("batch", .fields(batchFields)) }
         fields.add("og", openGraph)
         if !generation.isFinished { fields.add("refresh_seconds", .number(2)) }
         return fields
