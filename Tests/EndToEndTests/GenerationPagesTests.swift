@@ -53,6 +53,36 @@ final class GenerationPagesTests: XCTestCase {
         XCTAssertTrue(try browser.get(first).text.contains("Image 1 of 2 from one request"))
     }
 
+    func testTheFormShowsTheTotalTheBalanceTheChosenModelsSizesAndAPromptCounter() throws {
+        let browser = try signedUp()
+        let form = try browser.get("/generate").text
+        XCTAssertTrue(form.contains("Total: <strong data-total>1 credit</strong> <span class=\"muted\" data-breakdown>(1 image × 1 credit)</span> · your balance: <strong>50</strong> credits"), form)
+        XCTAssertTrue(form.contains(#"<p class="cost-warning" data-cost-warning hidden role="status">"#))
+        XCTAssertTrue(form.contains(#"<span class="char-count" id="gen-prompt-count" aria-live="polite">0 / 1,000</span>"#))
+        XCTAssertFalse(form.contains(#"maxlength="1000" placeholder="a lighthouse"#), "the prompt is never cut by the browser")
+        XCTAssertTrue(form.contains("1024x1024=1024 × 1024 — square, saved at 2048 × 2048|"), "the HD model's sizes say what file they make")
+        XCTAssertTrue(form.contains(#"<script src="/static/generate.js?v="#))
+
+        // The HD model's form, after a refused request: its own sizes only, with the true output size.
+        let hd = try browser.post("/generate", [("prompt", "a castle"), ("model", "flux-schnell-hd"), ("size", "1344x768"), ("count", "4")],
+                                  csrfFrom: "/generate")
+        XCTAssertEqual(hd.status, 400, hd.text)
+        XCTAssertTrue(hd.text.contains(#"<option value="1024x1024">1024 × 1024 — square, saved at 2048 × 2048</option>"#), hd.text)
+        XCTAssertFalse(hd.text.contains(#"<option value="1344x768""#), "a size this model refuses is not offered")
+        XCTAssertTrue(hd.text.contains("Total: <strong data-total>12 credits</strong> <span class=\"muted\" data-breakdown>(4 images × 3 credits)</span>"))
+
+        // A balance that does not cover the request: the warning shows, with the way to more credits.
+        let poor = Browser(base: stack.baseURL)
+        let email = "poor-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        try poor.signUp(email: email)
+        _ = try runCommand(PictorStack.binary, ["admin", "revoke", "--config", stack.configPath, "--email", email, "--amount", "47", "--reason", "test"])
+        let refused = try poor.post("/generate", [("prompt", "a castle"), ("model", "sdxl"), ("size", "512x512"), ("count", "2")], csrfFrom: "/generate")
+        XCTAssertEqual(refused.status, 402)
+        XCTAssertTrue(refused.text.contains(#"<p class="cost-warning" data-cost-warning role="status">Your balance does not cover this request"#), refused.text)
+        XCTAssertTrue(refused.text.contains(#"<a href="/pricing">buy credits</a>"#))
+        XCTAssertTrue(refused.text.contains(">a castle</textarea>"), "the form keeps what was typed")
+    }
+
     func testFormProducesARealImageShownOnItsPage() throws {
         let browser = try signedUp()
         let form = try browser.get("/generate")

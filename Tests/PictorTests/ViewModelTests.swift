@@ -40,12 +40,14 @@ final class ViewModelTests: XCTestCase {
             form: .init(prompt: "fox", seed: "7"), balance: "1",
             models: ImageModel.defaults.map { .init(model: $0, checked: $0.name == "sdxl") },
             sizes: [.init(value: "1024x1024", label: "square", selected: false), .init(value: "512x512", label: "small", selected: true)],
-            counts: [.init(value: "1", label: "1", selected: true)], previewMode: true, lowBalance: true)
+            counts: [.init(value: "1", label: "1", selected: true)], previewMode: true, credits: 1, total: 2, price: 2, count: 1)
         let form = try html(page)
         XCTAssertTrue(form.contains(#"value="sdxl" checked"#))
         XCTAssertTrue(form.contains(#"<option value="512x512" selected>small</option>"#))
         XCTAssertTrue(form.contains(#"value="7""#))
         XCTAssertTrue(form.contains(#"class="btn btn-primary btn-block" href="/pricing""#), "a low balance makes buying the main action")
+        XCTAssertTrue(form.contains("Total: <strong data-total>2 credits</strong>"))
+        XCTAssertFalse(form.contains("data-cost-warning hidden"), "2 credits are not covered by a balance of 1")
     }
 
     func testTheAccountLedgerShowsCreditsAndDebits() throws {

@@ -29,7 +29,10 @@ enum GenerationPages {
             raw = try GenerationInput.raw(fromForm: fields)
             let created = try GenerationStore(db: context.db()).start(raw, userID: user.id, config: context.app.config,
                                                                         moderator: context.app.moderator, idempotencyKey: nil)
-            return .redirect(to: "/generations/" + created[0].idString)
+            // The batch's first image as its pages order them (one request's images share their
+            // created_at, so by id), which shows "Image 1 of N".
+            let first = created.min { $0.idString < $1.idString }!
+            return .redirect(to: "/generations/" + first.idString)
         } catch let error as HTTPError where error.status < 500 {
             raw.prompt = fields["prompt"]
             raw.negative_prompt = fields["negative_prompt"]
@@ -49,23 +52,18 @@ enum GenerationPages {
         let models = config.models
         let chosen = models.first { $0.name == prefill.model } ?? models[0]
         let size = sizeText ?? "\(prefill.width ?? 1024)x\(prefill.height ?? 1024)"
-        var allSizes: [ImageSize] = []
-        for model in models { for size in model.sizes where !allSizes.contains(size) { allSizes.append(size) } }
         let count = countText ?? String(prefill.count ?? 1)
+        let images = min(max(Int(count) ?? 1, 1), GenerationInput.maxCount)
         return GeneratePage(
             form: .init(prompt: prefill.prompt ?? "", negativePrompt: prefill.negative_prompt,
                         seed: seedText ?? prefill.seed.map(String.init), isPublic: prefill.public == true),
             balance: Format.number(user.credits),
             models: models.map { GeneratePage.ModelOption(model: $0, checked: $0.name == chosen.name) },
-            sizes: allSizes.map { .init(value: $0.description, label: label($0), selected: $0.description == size) },
+            // Only the sizes the chosen model makes (generate.js swaps them when another is picked).
+            sizes: chosen.sizes.map { .init(value: $0.description, label: GeneratePage.sizeLabel($0, model: chosen), selected: $0.description == size) },
             counts: (1...GenerationInput.maxCount).map { .init(value: String($0), label: String($0), selected: String($0) == count) },
             previewMode: models.allSatisfy(\.isOfflinePreview),
-            lowBalance: user.credits < chosen.creditCost * (Int(count) ?? 1))
-    }
-
-    static func label(_ size: ImageSize) -> String {
-        let shape = size.width == size.height ? "square" : size.width > size.height ? "landscape" : "portrait"
-        return "\(size.width) × \(size.height) — \(shape)"
+            credits: user.credits, total: chosen.creditCost * images, price: chosen.creditCost, count: images)
     }
 
     /// Anyone may see a public image; a private one only its owner (404 for everyone else,

@@ -29,8 +29,17 @@ struct GeneratePage: PageModel {
         let checked: Bool
         var templateFields: TemplateFields {
             ["name": .text(model.name), "label": .text(model.label), "cost_label": .text(model.costLabel), "summary": .text(model.summary),
-             "checked": .flag(checked), "is_preview": .flag(model.isOfflinePreview)]
+             "checked": .flag(checked), "is_preview": .flag(model.isOfflinePreview), "cost": .number(model.creditCost),
+             // For generate.js, which offers only the sizes of the model picked: "1024x1024=label|…".
+             "sizes": .text(model.sizes.map { "\($0.description)=\(GeneratePage.sizeLabel($0, model: model))" }.joined(separator: "|"))]
         }
+    }
+
+    /// "1024 × 768 — landscape", and for a model that upscales, the size of the file it makes.
+    static func sizeLabel(_ size: ImageSize, model: ImageModel) -> String {
+        let shape = size.width == size.height ? "square" : size.width > size.height ? "landscape" : "portrait"
+        let saved = model.upscale ? ", saved at \(size.width * 2) × \(size.height * 2)" : ""
+        return "\(size.width) × \(size.height) — \(shape)\(saved)"
     }
 
     /// A `<select>` option.
@@ -49,11 +58,23 @@ struct GeneratePage: PageModel {
     var sizes: [Option]
     var counts: [Option]
     var previewMode: Bool
-    /// The balance does not cover the chosen model × count.
-    var lowBalance: Bool
+    /// The balance in credits, for the script that keeps the total up to date.
+    var credits: Int
+    /// What the request as the form stands costs: the chosen model's price × the count.
+    var total: Int
+    /// The chosen model's price and the count, for "3 images × 2 credits".
+    var price: Int
+    var count: Int
+
+    /// The balance does not cover the request.
+    var lowBalance: Bool { total > credits }
 
     var templateFields: TemplateFields {
-        var fields: TemplateFields = ["balance": .text(balance), "preview_mode": .flag(previewMode), "low_balance": .flag(lowBalance)]
+        var fields: TemplateFields = ["balance": .text(balance), "preview_mode": .flag(previewMode), "low_balance": .flag(lowBalance),
+                                      "credits": .number(credits), "total": .text(Format.number(total)), "price": .number(price),
+                                      "count": .number(count), "total_is_one": .flag(total == 1), "count_is_one": .flag(count == 1),
+                                      "price_is_one": .flag(price == 1), "prompt_length": .number(form.prompt.count),
+                                      "prompt_limit": .number(GenerationInput.maxPromptLength)]
         fields.add("form", form)
         fields.add("error", error)
         fields.add("models", models)

@@ -10,6 +10,7 @@ struct StaticAssets: Sendable {
     let iconURL: String
     let generationScriptURL: String
     let galleryScriptURL: String
+    let generateScriptURL: String
     /// The icon sprite pages reference with `<use href="…#name">`.
     let iconsURL: String
 
@@ -18,6 +19,7 @@ struct StaticAssets: Sendable {
         iconURL = Self.versionedURL("favicon.svg", in: publicDirectory)
         generationScriptURL = Self.versionedURL("generation.js", in: publicDirectory)
         galleryScriptURL = Self.versionedURL("gallery.js", in: publicDirectory)
+        generateScriptURL = Self.versionedURL("generate.js", in: publicDirectory)
         iconsURL = Self.versionedURL("icons.svg", in: publicDirectory)
     }
 

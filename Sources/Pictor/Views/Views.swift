@@ -71,7 +71,8 @@ struct Views: Sendable {
             "signup_bonus": .number(signupBonus), "bonus_after_verification": .flag(bonusAfterVerification),
             "stylesheet_url": .text(assets.stylesheetURL),
             "icon_url": .text(assets.iconURL), "generation_js_url": .text(assets.generationScriptURL),
-            "gallery_js_url": .text(assets.galleryScriptURL), "icons_url": .text(assets.iconsURL),
+            "gallery_js_url": .text(assets.galleryScriptURL), "generate_js_url": .text(assets.generateScriptURL),
+            "icons_url": .text(assets.iconsURL),
         ])
     }
 
