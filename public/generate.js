@@ -2,10 +2,47 @@
 //   • the size list offers only the sizes of the chosen model (its radio's data-sizes), keeping the
 //     chosen size when the new model has it;
 //   • the total (price × count) and the warning when the balance does not cover it;
-//   • the prompt's character count, marked when over the limit (the server refuses, never cuts).
+//   • the prompt's character count, marked when over the limit (the server refuses, never cuts);
+//   • the last request's images (li[data-result]) fill in as they are ready, polled from the JSON API
+//     with the session cookie (without JavaScript a <noscript> refresh reloads the page instead).
 // No framework, no inline handlers (strict CSP); loaded with `defer`.
 (function () {
   "use strict";
+
+  var labels = { queued: "Waiting", running: "Being drawn", succeeded: "Ready", failed: "Failed" };
+
+  function fillResult(item, generation) {
+    item.setAttribute("data-status", generation.status);
+    var media = item.querySelector(".result-media");
+    if (generation.status === "succeeded" && generation.thumbnail_large_url && media) {
+      var image = new Image(512, 512);
+      image.src = generation.thumbnail_large_url;
+      image.alt = generation.prompt;
+      media.replaceChildren(image);
+    } else {
+      var badge = item.querySelector("[data-result-status]");
+      if (badge) {
+        badge.className = "status status-" + generation.status;
+        badge.textContent = labels[generation.status] || generation.status;
+      }
+    }
+  }
+
+  function pollResults() {
+    var pending = Array.prototype.filter.call(document.querySelectorAll("li[data-result]"), function (item) {
+      var status = item.getAttribute("data-status");
+      return status === "queued" || status === "running";
+    });
+    if (!pending.length) return;
+    Promise.all(pending.map(function (item) {
+      return fetch("/api/v1/generations/" + encodeURIComponent(item.getAttribute("data-result")),
+                   { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (generation) { if (generation) fillResult(item, generation); })
+        .catch(function () { /* try again next round */ });
+    })).then(function () { window.setTimeout(pollResults, 1500); });
+  }
+  pollResults();
 
   var form = document.querySelector("form.generate-form");
   if (!form) return;

@@ -21,8 +21,7 @@ final class GalleryTests: XCTestCase {
 
     /// Generates through the form and waits until the image is stored; returns its id.
     private func generate(_ browser: Browser, _ prompt: String, wait: Bool = true) throws -> String {
-        let posted = try browser.post("/generate", [("prompt", prompt), ("size", "512x512")], csrfFrom: "/generate")
-        let id = String(try XCTUnwrap(posted.header("location")).dropFirst("/generations/".count))
+        let id = try XCTUnwrap(try browser.generate([("prompt", prompt), ("size", "512x512")]).first)
         if wait {
             try stack.waitFor("image \(id)") { (try? self.status(id)) == "succeeded" }
         }

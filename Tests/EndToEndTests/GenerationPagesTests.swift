@@ -31,10 +31,9 @@ final class GenerationPagesTests: XCTestCase {
 
     func testABatchIsShownTogetherAndEachImageStandsOnItsOwn() throws {
         let browser = try signedUp()
-        let posted = try browser.post("/generate", [("prompt", "three paper boats"), ("model", "flux-schnell"), ("size", "512x512"),
-                                                    ("count", "3")], csrfFrom: "/generate")
-        XCTAssertEqual(posted.status, 303)
-        let first = try XCTUnwrap(posted.header("location"))
+        let ids = try browser.generate([("prompt", "three paper boats"), ("model", "flux-schnell"), ("size", "512x512"), ("count", "3")])
+        XCTAssertEqual(ids.count, 3)
+        let first = "/generations/" + ids[0]
         let html = try finishedPage(browser, first)
         XCTAssertTrue(html.contains("Image 1 of 3 from one request"), html)
         let links = html.ranges(of: #/<li class="batch-item[^"]*">\s*<a href="(/generations/[0-9a-f-]{36})"/#).map { String(html[$0]) }
@@ -83,6 +82,48 @@ final class GenerationPagesTests: XCTestCase {
         XCTAssertTrue(refused.text.contains(">a castle</textarea>"), "the form keeps what was typed")
     }
 
+    func testTheResultsAppearOnTheFormWhichKeepsItsSettingsAndVaryAndRecentPromptsWork() throws {
+        let browser = try signedUp()
+        let posted = try browser.post("/generate", [("prompt", "a heron at dawn"), ("negative_prompt", "blur"), ("model", "sdxl"),
+                                                    ("size", "768x1024"), ("count", "2")], csrfFrom: "/generate")
+        XCTAssertEqual(posted.status, 303)
+        let location = try XCTUnwrap(posted.header("location"))
+        XCTAssertTrue(location.hasPrefix("/generate?batch=") && location.hasSuffix("#results"), location)
+        let path = String(location.prefix { $0 != "#" })
+
+        // Without JavaScript the page reloads itself until both images are in.
+        var html = try browser.get(path).text
+        let ids = html.matches(of: #/data-result="([0-9a-f-]{36})"/#).map { String($0.output.1) }
+        XCTAssertEqual(ids.count, 2)
+        try stack.waitFor("both results in place") {
+            html = (try? browser.get(path).text) ?? ""
+            return !html.contains(#"http-equiv="refresh""#)
+        }
+        XCTAssertTrue(html.contains("Your 2 new images"))
+        XCTAssertEqual(html.matches(of: try Regex(#"<a class="result-media" href="/generations/[0-9a-f-]{36}">\s*<img src=""#)).count, 2, html)
+        XCTAssertTrue(html.contains(">a heron at dawn</textarea>"), "the form keeps the prompt")
+        XCTAssertTrue(html.contains(">blur</textarea>"))
+        XCTAssertTrue(html.contains(#"value="sdxl" checked"#))
+        XCTAssertTrue(html.contains(#"<option value="768x1024" selected>"#))
+        XCTAssertTrue(html.contains(#"<option value="2" selected>2</option>"#))
+        XCTAssertTrue(html.contains(#"href="/generate?remix=\#(ids[0])""#), "Reuse settings")
+        XCTAssertTrue(html.contains(#"<h2 class="card-title" id="gen-recent-title">Recent prompts</h2>"#))
+
+        // Vary: one more image with the same settings and another seed.
+        let varied = try browser.generate([("prompt", "a heron at dawn"), ("negative_prompt", "blur"), ("model", "sdxl"),
+                                           ("size", "768x1024"), ("count", "1")])
+        XCTAssertEqual(varied.count, 1)
+        let seeds = try browser.get("/api/v1/generations?limit=3").body
+        let objects = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(seeds)) as? [String: Any])?["data"] as? [[String: Any]])
+        XCTAssertEqual(objects.map { $0["width"] as? Int }, [768, 768, 768])
+        XCTAssertEqual(Set(objects.compactMap { $0["batch_id"] as? String }).count, 2, "a new request, a new batch")
+        XCTAssertEqual(Set(objects.compactMap { $0["seed"] as? Int }).count, 3, "every image its own seed")
+
+        // Another visitor cannot read this batch through the workspace.
+        let stranger = try signedUp()
+        XCTAssertFalse(try stranger.get(path).text.contains("data-result="))
+    }
+
     func testFormProducesARealImageShownOnItsPage() throws {
         let browser = try signedUp()
         let form = try browser.get("/generate")
@@ -90,11 +131,9 @@ final class GenerationPagesTests: XCTestCase {
         XCTAssertTrue(form.text.contains("flux-schnell"))
         XCTAssertTrue(form.text.contains("Preview — offline generator"))
 
-        let posted = try browser.post("/generate", [("prompt", "a paper boat on a pond"), ("model", "sdxl"), ("size", "512x512"),
-                                                    ("count", "1"), ("seed", "99")], csrfFrom: "/generate")
-        XCTAssertEqual(posted.status, 303)
-        let location = try XCTUnwrap(posted.header("location"))
-        XCTAssertTrue(location.hasPrefix("/generations/"))
+        let ids = try browser.generate([("prompt", "a paper boat on a pond"), ("model", "sdxl"), ("size", "512x512"), ("count", "1"), ("seed", "99")])
+        XCTAssertEqual(ids.count, 1)
+        let location = "/generations/" + ids[0]
 
         let pending = try browser.get(location)
         XCTAssertEqual(pending.status, 200)
@@ -118,10 +157,8 @@ final class GenerationPagesTests: XCTestCase {
     func testPromptsAreEscapedOnEveryPage() throws {
         let browser = try signedUp()
         let prompt = #"<script>alert("pwned")</script> & <img src=x onerror=alert(1)>"#
-        let posted = try browser.post("/generate", [("prompt", prompt), ("model", "flux-schnell"), ("size", "512x512")],
-                                      csrfFrom: "/generate")
-        let location = try XCTUnwrap(posted.header("location"))
-        let id = String(location.dropFirst("/generations/".count))
+        let id = try XCTUnwrap(try browser.generate([("prompt", prompt), ("model", "flux-schnell"), ("size", "512x512")]).first)
+        let location = "/generations/" + id
         for path in [location, "/generate?remix=" + id] {
             let html = try finishedPage(browser, path)
             XCTAssertFalse(html.contains("<script>alert"), path)
@@ -149,8 +186,7 @@ final class GenerationPagesTests: XCTestCase {
 
     func testGenerationPagesBelongToTheirOwner() throws {
         let owner = try signedUp()
-        let posted = try owner.post("/generate", [("prompt", "private"), ("size", "512x512")], csrfFrom: "/generate")
-        let location = try XCTUnwrap(posted.header("location"))
+        let location = "/generations/" + (try XCTUnwrap(try owner.generate([("prompt", "private"), ("size", "512x512")]).first))
         let stranger = try signedUp()
         XCTAssertEqual(try stranger.get(location).status, 404)
         XCTAssertEqual(try Browser(base: stack.baseURL).get(location).status, 303, "logged out → login")

@@ -37,8 +37,7 @@ final class StorageS3Tests: XCTestCase {
     }
 
     private func generate(_ browser: Browser, _ prompt: String) throws -> String {
-        let posted = try browser.post("/generate", [("prompt", prompt), ("size", "512x512")], csrfFrom: "/generate")
-        let id = String(try XCTUnwrap(posted.header("location")).dropFirst("/generations/".count))
+        let id = try XCTUnwrap(try browser.generate([("prompt", prompt), ("size", "512x512")]).first)
         try stack.waitFor("image \(id)") { (try? self.status(id)) == "succeeded" }
         return id
     }

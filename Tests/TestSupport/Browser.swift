@@ -74,6 +74,17 @@ public final class Browser {
 
     public func setCookie(_ name: String, _ value: String?) { cookies[name] = value }
 
+    /// Posts the generate form as a person would (from /generate) and follows its redirect to the
+    /// workspace; returns the ids of the images the request made, in the page's order.
+    public func generate(_ fields: [(String, String)]) throws -> [String] {
+        let posted = try post("/generate", fields, csrfFrom: "/generate")
+        guard posted.status == 303, let location = posted.header("location"), location.hasPrefix("/generate?batch=") else {
+            throw CommandError(command: ["generate \(fields)"], status: Int32(posted.status), output: posted.text)
+        }
+        let page = try get(String(location.prefix { $0 != "#" })).text
+        return page.matches(of: #/data-result="([0-9a-f-]{36})"/#).map { String($0.output.1) }
+    }
+
     private func remember(_ header: String) {
         let pair = header.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
         guard pair.count == 2 else { return }

@@ -4,20 +4,41 @@ import FastCGI
 import Foundation
 
 enum GenerationPages {
-    /// The form; `?remix=<id>` prefills it from one of the user's generations.
+    /// The workspace: the form, the results of the last request (`?batch=<id>`, where a post
+    /// lands) with the form still holding its settings, and the recent prompts. `?remix=<id>`
+    /// fills the form from one of the user's images, seed included.
     @Sendable static func form(_ context: inout RequestContext) throws -> Reply {
         let user = try context.requireUser()
+        let store = GenerationStore(db: try context.db())
+        let query = try context.query()
         var prefill = GenerationInput.Raw()
-        if let remix = try context.query()["remix"], let id = UUID(uuidString: remix),
-           let source = try GenerationStore(db: context.db()).find(id: id, userID: user.id) {
-            prefill.prompt = source.prompt
-            prefill.negative_prompt = source.negativePrompt
-            prefill.model = source.model
-            prefill.width = source.width
-            prefill.height = source.height
-            prefill.seed = source.seed
+        var results: [Generation] = []
+        if let batch = query["batch"].flatMap(UUID.init(uuidString:)) {
+            results = try store.batch(id: batch, userID: user.id)
+            if let first = results.first {
+                prefill = settings(of: first, seed: false)
+                prefill.count = results.count
+            }
+        } else if let remix = query["remix"].flatMap(UUID.init(uuidString:)), let source = try store.find(id: remix, userID: user.id) {
+            prefill = settings(of: source, seed: true)
         }
-        return .page(formPage(context.app.config, user: user, prefill: prefill))
+        var page = formPage(context.app.config, user: user, prefill: prefill)
+        page.results = results.map { GeneratePage.Result(generation: $0, media: context.app.media) }
+        page.recent = try store.recentPrompts(userID: user.id, limit: 6).map { GeneratePage.Recent(id: $0.id, prompt: $0.prompt) }
+        return .page(page)
+    }
+
+    /// The form's values for another image like `source`; with its seed, the same image again.
+    private static func settings(of source: Generation, seed: Bool) -> GenerationInput.Raw {
+        var raw = GenerationInput.Raw()
+        raw.prompt = source.prompt
+        raw.negative_prompt = source.negativePrompt
+        raw.model = source.model
+        raw.width = source.width
+        raw.height = source.height
+        raw.public = source.isPublic
+        if seed { raw.seed = source.seed }
+        return raw
     }
 
     @Sendable static func submit(_ context: inout RequestContext) throws -> Reply {
@@ -29,10 +50,9 @@ enum GenerationPages {
             raw = try GenerationInput.raw(fromForm: fields)
             let created = try GenerationStore(db: context.db()).start(raw, userID: user.id, config: context.app.config,
                                                                         moderator: context.app.moderator, idempotencyKey: nil)
-            // The batch's first image as its pages order them (one request's images share their
-            // created_at, so by id), which shows "Image 1 of N".
-            let first = created.min { $0.idString < $1.idString }!
-            return .redirect(to: "/generations/" + first.idString)
+            // Back to the workspace, which shows the request's images as they arrive and keeps
+            // the form as it was sent.
+            return .redirect(to: "/generate?batch=" + created[0].batchID.uuidString.lowercased() + "#results")
         } catch let error as HTTPError where error.status < 500 {
             raw.prompt = fields["prompt"]
             raw.negative_prompt = fields["negative_prompt"]

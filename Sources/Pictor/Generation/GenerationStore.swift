@@ -212,6 +212,28 @@ struct GenerationStore {
         }
     }
 
+    /// The user's images of one request, in the order pages show them.
+    func batch(id: UUID, userID: Int64) throws -> [Generation] {
+        try db.query("""
+            SELECT \(Generation.columns) FROM generations g WHERE g.batch_id = $1 AND g.user_id = $2 ORDER BY g.created_at, g.id
+            """, [id, userID]).map(Generation.init(row:))
+    }
+
+    /// The user's latest distinct prompts, newest first, each with the latest image made from it
+    /// (to reuse its settings). Read from the latest 50 images: cheap, and enough to find a few.
+    func recentPrompts(userID: Int64, limit: Int) throws -> [(id: String, prompt: String)] {
+        let rows = try db.query("""
+            SELECT g.id, g.prompt FROM generations g WHERE g.user_id = $1 ORDER BY g.created_at DESC, g.id DESC LIMIT 50
+            """, [userID])
+        var seen = Set<String>(), recent: [(id: String, prompt: String)] = []
+        for row in rows where recent.count < limit {
+            let prompt: String = try row.get("prompt")
+            guard seen.insert(prompt).inserted else { continue }
+            recent.append((try row.get("id", as: UUID.self).uuidString.lowercased(), prompt))
+        }
+        return recent
+    }
+
     /// The images made by the same request as `generation` that the viewer may see, in order.
     func batch(of generation: Generation, viewerID: Int64?) throws -> [Generation] {
         try db.query("""

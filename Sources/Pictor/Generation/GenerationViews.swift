@@ -69,12 +69,54 @@ struct GeneratePage: PageModel {
     /// The balance does not cover the request.
     var lowBalance: Bool { total > credits }
 
+    /// One image of the last request, shown in place with what can be done next.
+    struct Result: TemplateModel {
+        let generation: Generation
+        let media: any MediaStorage
+
+        var templateFields: TemplateFields {
+            let generation = generation
+            var fields: TemplateFields = [
+                "id": .text(generation.idString), "status": .text(generation.status.rawValue),
+                "status_label": .text(generation.status.label), "prompt": .text(generation.prompt),
+                "is_pending": .flag(!generation.isFinished), "is_failed": .flag(generation.status == .failed),
+                "is_succeeded": .flag(generation.status == .succeeded),
+                // Vary: the same settings, one image, a new seed.
+                "model": .text(generation.model), "size": .text("\(generation.width)x\(generation.height)"),
+                "public": .flag(generation.isPublic),
+            ]
+            if !generation.negativePrompt.isEmpty { fields.add("negative_prompt", .text(generation.negativePrompt)) }
+            fields.add("error", generation.error)
+            fields.add("thumb_url", generation.url(.thumbnailLarge, in: media))
+            fields.add("image_url", generation.url(.image, in: media))
+            if generation.imageKey != nil { fields.add("download_name", .text(generation.downloadName)) }
+            return fields
+        }
+    }
+
+    /// A prompt used lately, one click from the form again.
+    struct Recent: TemplateModel {
+        let id: String
+        let prompt: String
+        var templateFields: TemplateFields { ["id": .text(id), "prompt": .text(prompt)] }
+    }
+
+    var results: [Result] = []
+    var recent: [Recent] = []
     var templateFields: TemplateFields {
         var fields: TemplateFields = ["balance": .text(balance), "preview_mode": .flag(previewMode), "low_balance": .flag(lowBalance),
                                       "credits": .number(credits), "total": .text(Format.number(total)), "price": .number(price),
                                       "count": .number(count), "total_is_one": .flag(total == 1), "count_is_one": .flag(count == 1),
                                       "price_is_one": .flag(price == 1), "prompt_length": .number(form.prompt.count),
                                       "prompt_limit": .number(GenerationInput.maxPromptLength)]
+        fields.add("results", results)
+        fields.add("has_results", !results.isEmpty)
+        fields.add("results_count", results.count)
+        fields.add("results_count_is_one", results.count == 1)
+        fields.add("recent", recent)
+        fields.add("has_recent", !recent.isEmpty)
+        // Without JavaScript the page reloads itself while an image is on its way.
+        if results.contains(where: { !$0.generation.isFinished }) { fields.add("refresh_seconds", .number(2)) }
         fields.add("form", form)
         fields.add("error", error)
         fields.add("models", models)
