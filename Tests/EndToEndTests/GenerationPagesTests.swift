@@ -148,7 +148,7 @@ final class GenerationPagesTests: XCTestCase {
         let xmp = try XCTUnwrap(try Provenance.xmp(of: image.body))
         XCTAssertTrue(xmp.contains(#"DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia""#),
                       "the offline preview is marked as drawn by an algorithm, not by a trained model: \(xmp)")
-        XCTAssertTrue(xmp.contains(#"xmp:CreatorTool="Pictor (Pictor) — Stable Diffusion XL offline preview""#), xmp)
+        XCTAssertTrue(xmp.contains(#"xmp:CreatorTool="Pictor (Pictor) — offline preview generator, not AI""#), xmp)
         XCTAssertTrue(html.contains("/generate?remix="))
         let me = try JSONSerialization.jsonObject(with: Data(browser.get("/api/v1/me").body)) as? [String: Any]
         XCTAssertEqual(me?["credits"] as? Int, 48, "sdxl costs 2")

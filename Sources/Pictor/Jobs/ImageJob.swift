@@ -60,8 +60,11 @@ struct ImageJob {
     /// What every file of the image says about its making (EU AI Act Art. 50(2)): a real
     /// provider's output is `trainedAlgorithmicMedia`, the builtin preview's `algorithmicMedia`.
     static func provenance(model: ImageModel, site: String, at date: Date = Date()) -> ProvenanceMark {
+        // The offline preview names no model: a label such as "FLUX.1 schnell" would name an AI
+        // model that did not draw the picture.
         ProvenanceMark(sourceType: model.isOfflinePreview ? .algorithmicMedia : .trainedAlgorithmicMedia,
-                       creatorTool: "Pictor (\(site)) — \(model.label)" + (model.isOfflinePreview ? " offline preview" : ""), createdAt: date)
+                       creatorTool: "Pictor (\(site)) — " + (model.isOfflinePreview ? "offline preview generator, not AI" : model.label),
+                       createdAt: date)
     }
 
     /// The answer must decode as an image of the requested size class: the same shape, and
