@@ -2,10 +2,13 @@
 SHELL := /bin/bash
 PORT ?= 8080
 
-.PHONY: run test deps build build-debug bench clean
+.PHONY: run test deps test-deps build build-debug bench clean
 
 deps:
 	@scripts/install-deps.sh
+
+test-deps: deps
+	@scripts/install-test-deps.sh
 
 build: deps
 	swift build -c release --product pictor
@@ -16,8 +19,9 @@ build-debug: deps
 run: build
 	PORT=$(PORT) scripts/dev.sh
 
-# All tests are XCTest; the last line is a plain "N passed, N failed" summary.
-test: build-debug
+# All tests are XCTest (the browser tests drive Chromium from them through Playwright); the last
+# line is a plain "N passed, N failed" summary.
+test: build-debug test-deps
 	@mkdir -p var
 	set -o pipefail; PICTOR_BIN=$$(swift build --show-bin-path)/pictor swift test --skip-build --disable-swift-testing 2>&1 \
 	  | tee var/test.log
@@ -34,4 +38,4 @@ bench: build
 	bench/gallery.sh
 
 clean:
-	rm -rf .build var
+	rm -rf .build var .venv
