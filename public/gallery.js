@@ -1,11 +1,19 @@
-// Pictor — small enhancements for /gallery, /generations/{id} and /account. Everything works without it:
+// Pictor — small enhancements, loaded on every page by the layout. Everything works without it:
+//   • the account menu (<details class="account-menu">) closes with Esc and with a click elsewhere;
+//   • a filter marked data-submit-on-change applies as soon as it changes (the gallery's model and
+//     favorites filters; the search box keeps its button);
 //   • button[data-copy="<input id>"] copies that input's value (navigator.clipboard, else select() +
 //     execCommand); the buttons are rendered `hidden` and shown here, since they do nothing without JS.
 //     The button says "Copied" for 2 s and a polite live region announces it.
 //   • A read-only share input selects its whole text on focus/click.
 //   • form[data-confirm], or a button[data-confirm] that submits a form, asks first (delete one image,
 //     delete the selected ones).
-//   • The bulk bar ([data-bulk-count]) shows how many tiles are ticked.
+//   • The bulk bar ([data-bulk-count]) shows how many tiles are ticked, and its delete button
+//     ([data-bulk-delete]) stays disabled while none is.
+//   • The viewer: an image link with data-full (gallery and Explore tiles, the results on /generate)
+//     opens the full-size image over the page in a <dialog>; ← and → step through the page's images,
+//     Esc closes, and Download and Open page are at hand. Without JavaScript the link opens the
+//     image's own page.
 // No framework, no inline handlers (strict CSP); loaded with `defer`.
 (function () {
   "use strict";
@@ -95,13 +103,90 @@
     });
   }
 
+  var openers = Array.prototype.slice.call(document.querySelectorAll("a[data-full]"));
+  if (openers.length && typeof HTMLDialogElement === "function") {
+    var viewer = document.createElement("dialog");
+    viewer.className = "viewer";
+    viewer.setAttribute("aria-label", "Image viewer");
+    var picture = document.createElement("img");
+    picture.alt = "";   // set to the prompt when an image is shown
+    var caption = document.createElement("p");
+    caption.className = "viewer-caption";
+    var bar = document.createElement("div");
+    bar.className = "viewer-bar";
+    function control(tag, label, className) {
+      var element = document.createElement(tag);
+      element.textContent = label;
+      element.className = "btn btn-secondary btn-sm " + (className || "");
+      if (tag === "button") element.type = "button";
+      bar.appendChild(element);
+      return element;
+    }
+    var previous = control("button", "← Previous"), next = control("button", "Next →");
+    var download = control("a", "Download"), page = control("a", "Open page"), close = control("button", "Close", "viewer-close");
+    viewer.append(picture, caption, bar);
+    document.body.appendChild(viewer);
+    var current = 0;
+
+    function show(index) {
+      current = (index + openers.length) % openers.length;
+      var link = openers[current], thumbnail = link.querySelector("img");
+      picture.src = link.getAttribute("data-full");
+      picture.alt = thumbnail ? thumbnail.alt : "";
+      caption.textContent = (thumbnail ? thumbnail.alt : "") + " (" + (current + 1) + " of " + openers.length + ")";
+      download.href = link.getAttribute("data-full");
+      download.setAttribute("download", link.getAttribute("data-download") || "");
+      page.href = link.getAttribute("href");
+      previous.disabled = next.disabled = openers.length < 2;
+    }
+    openers.forEach(function (link, index) {
+      link.addEventListener("click", function (event) {
+        if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;  // a new tab: the page
+        event.preventDefault();
+        show(index);
+        viewer.showModal();
+      });
+    });
+    previous.addEventListener("click", function () { show(current - 1); });
+    next.addEventListener("click", function () { show(current + 1); });
+    close.addEventListener("click", function () { viewer.close(); });
+    viewer.addEventListener("click", function (event) { if (event.target === viewer) viewer.close(); });  // the backdrop
+    viewer.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowLeft") { show(current - 1); event.preventDefault(); }
+      if (event.key === "ArrowRight") { show(current + 1); event.preventDefault(); }
+    });
+    viewer.addEventListener("close", function () { openers[current].focus(); });
+  }
+
+  var menus = document.querySelectorAll("details.account-menu");
+  function closeMenus(except) {
+    for (var m = 0; m < menus.length; m++) if (menus[m] !== except && menus[m].open) menus[m].open = false;
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    for (var m = 0; m < menus.length; m++) {
+      if (menus[m].open) { menus[m].open = false; menus[m].querySelector("summary").focus(); }
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var inside = event.target.closest && event.target.closest("details.account-menu");
+    closeMenus(inside);
+  });
+
+  var autoSubmit = document.querySelectorAll("[data-submit-on-change]");
+  for (var f = 0; f < autoSubmit.length; f++) {
+    autoSubmit[f].addEventListener("change", function (event) { event.target.form.requestSubmit(); });
+  }
+
   var count = document.querySelector("[data-bulk-count]");
+  var bulkDelete = document.querySelector("[data-bulk-delete]");
   function showCount(text) {
     if (count) count.textContent = text ? " " + text : "";
   }
   function updateCount() {
     var ticked = document.querySelectorAll('input[name="ids"][form="bulk"]:checked').length;
     showCount(ticked === 0 ? "" : ticked === 1 ? "1 selected." : ticked + " selected.");
+    if (bulkDelete) bulkDelete.disabled = ticked === 0;
   }
   if (count) {
     document.addEventListener("change", function (event) {

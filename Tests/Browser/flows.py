@@ -34,7 +34,7 @@ def watch(page: Page, problems: list):
 
 def assert_no_broken_images(page: Page):
     broken = page.evaluate("""() => Array.from(document.images)
-        .filter(image => image.complete && image.naturalWidth === 0).map(image => image.src)""")
+        .filter(image => image.getAttribute("src") && image.complete && image.naturalWidth === 0).map(image => image.src)""")
     check(not broken, f"broken images on {page.url}: {broken}")
 
 
@@ -88,9 +88,42 @@ def flow_with_javascript(browser):
     check(page.url != url, "Vary made a new request")
     results_ready(page, 1)
 
-    # Delete one image from the gallery: stay there, and be told.
+    # The viewer: the full-size image over the gallery, stepped through with the keyboard.
     page.goto(BASE + "/gallery")
     tiles = page.locator("li.tile").count()
+    check(tiles == 4, f"the gallery shows the 4 images, not {tiles}")
+    page.locator("li.tile >> nth=0 >> a.tile-media").click()
+    check(page.locator("dialog.viewer[open] img").count() == 1, "a click opens the viewer")
+    page.wait_for_function("() => document.querySelector('dialog.viewer img').naturalWidth > 0")
+    check("(1 of 4)" in page.inner_text(".viewer-caption"), "the viewer says where it is")
+    page.keyboard.press("ArrowRight")
+    check("(2 of 4)" in page.inner_text(".viewer-caption"), "→ steps to the next image")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    check("(4 of 4)" in page.inner_text(".viewer-caption"), "← from the first wraps to the last")
+    page.keyboard.press("Escape")
+    check(page.locator("dialog.viewer[open]").count() == 0, "Esc closes the viewer")
+    check("/gallery" in page.url, "the viewer never left the gallery")
+
+    # The bulk delete stays disabled until something is ticked; filters apply on change.
+    check(page.is_disabled("button[data-bulk-delete]"), "Delete selected is disabled with nothing selected")
+    page.locator("li.tile >> nth=0 >> input[name=ids]").check()
+    check(page.is_enabled("button[data-bulk-delete]"), "and enabled once an image is ticked")
+    page.locator("li.tile >> nth=0 >> input[name=ids]").uncheck()
+    page.select_option("#gallery-model", "sdxl")
+    page.wait_for_url("**model=sdxl**")
+    page.goto(BASE + "/gallery")
+
+    # The account menu closes with Esc and with a click elsewhere.
+    page.click("details.account-menu > summary")
+    check(page.locator("details.account-menu[open]").count() == 1, "the account menu opens")
+    page.keyboard.press("Escape")
+    check(page.locator("details.account-menu[open]").count() == 0, "Esc closes the account menu")
+    page.click("details.account-menu > summary")
+    page.click("h1")
+    check(page.locator("details.account-menu[open]").count() == 0, "a click elsewhere closes it")
+
+    # Delete one image from the gallery: stay there, and be told.
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("li.tile >> nth=0 >> button.tile-delete").click()
     page.wait_for_load_state()
@@ -127,6 +160,10 @@ def flow_without_javascript(browser):
         page.reload()
     check(page.locator("li[data-result] img").count() == 2, "both results shown without JavaScript")
     check(page.locator("meta[http-equiv=refresh]").count() == 0, "the refresh stops once they are in")
+    first_batch = page.url
+    page.click("li[data-result] >> nth=0 >> text=Vary")
+    page.wait_for_url("**/generate?batch=*")
+    check(page.url != first_batch and page.locator("li[data-result]").count() == 1, "Vary is a form: it works without JavaScript")
 
     page.goto(BASE + "/gallery")
     tiles = page.locator("li.tile").count()

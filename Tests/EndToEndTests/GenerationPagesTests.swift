@@ -100,7 +100,7 @@ final class GenerationPagesTests: XCTestCase {
             return !html.contains(#"http-equiv="refresh""#)
         }
         XCTAssertTrue(html.contains("Your 2 new images"))
-        XCTAssertEqual(html.matches(of: try Regex(#"<a class="result-media" href="/generations/[0-9a-f-]{36}">\s*<img src=""#)).count, 2, html)
+        XCTAssertEqual(html.matches(of: try Regex(#"<a class="result-media" href="/generations/[0-9a-f-]{36}"[^>]*>\s*<img src=""#)).count, 2, html)
         XCTAssertTrue(html.contains(">a heron at dawn</textarea>"), "the form keeps the prompt")
         XCTAssertTrue(html.contains(">blur</textarea>"))
         XCTAssertTrue(html.contains(#"value="sdxl" checked"#))

@@ -86,6 +86,12 @@ struct OpenAIErrorBody: Encodable, Sendable {
     /// The native request's field names, as OpenAI's request calls them.
     static let fieldNames = ["count": "n"]
 
+    /// The status OpenAI answers with: a refused prompt is its 400 `content_policy_violation`
+    /// (the SDKs raise BadRequestError), not the native API's 422.
+    static func status(_ error: HTTPError) -> Int {
+        error.code == "content_rejected" ? 400 : error.status
+    }
+
     /// OpenAI's error classes, by status.
     static func type(status: Int) -> String {
         switch status {

@@ -44,7 +44,7 @@ struct ErrorMiddleware: Middleware {
         case .api, .webhooks:
             reply = .json(ErrorEnvelope(error), status: error.status)
         case .openAI:
-            reply = .json(OpenAIErrorBody(error), status: error.status)
+            reply = .json(OpenAIErrorBody(error), status: OpenAIErrorBody.status(error))
         case .pages where error.status == 401:
             // A browser that is not signed in goes to the login page, and comes back after.
             return .redirect(to: Self.loginURL(returningTo: context.request))
