@@ -12,8 +12,8 @@
 //     ([data-bulk-delete]) stays disabled while none is.
 //   • The viewer: an image link with data-full (gallery and Explore tiles, the results on /generate)
 //     opens the full-size image over the page in a <dialog>; ← and → step through the page's images,
-//     Esc closes, and Download and Open page are at hand. Without JavaScript the link opens the
-//     image's own page.
+//     Esc closes, and Download, Open page and (for a public image) Copy link are at hand. Without
+//     JavaScript the link opens the image's own page.
 // No framework, no inline handlers (strict CSP); loaded with `defer`.
 (function () {
   "use strict";
@@ -123,7 +123,8 @@
       return element;
     }
     var previous = control("button", "← Previous"), next = control("button", "Next →");
-    var download = control("a", "Download"), page = control("a", "Open page"), close = control("button", "Close", "viewer-close");
+    var download = control("a", "Download"), page = control("a", "Open page"), share = control("button", "Copy link");
+    var close = control("button", "Close", "viewer-close");
     viewer.append(picture, caption, bar);
     document.body.appendChild(viewer);
     var current = 0;
@@ -137,6 +138,8 @@
       download.href = link.getAttribute("data-full");
       download.setAttribute("download", link.getAttribute("data-download") || "");
       page.href = link.getAttribute("href");
+      share.hidden = !link.getAttribute("data-share");   // public images only
+      share.textContent = "Copy link";
       previous.disabled = next.disabled = openers.length < 2;
     }
     openers.forEach(function (link, index) {
@@ -150,6 +153,11 @@
     previous.addEventListener("click", function () { show(current - 1); });
     next.addEventListener("click", function () { show(current + 1); });
     close.addEventListener("click", function () { viewer.close(); });
+    share.addEventListener("click", function () {
+      var url = openers[current].getAttribute("data-share");
+      if (!navigator.clipboard || !window.isSecureContext) { window.prompt("Copy the link:", url); return; }
+      navigator.clipboard.writeText(url).then(function () { share.textContent = "Link copied"; announce("Link copied to the clipboard"); });
+    });
     viewer.addEventListener("click", function (event) { if (event.target === viewer) viewer.close(); });  // the backdrop
     viewer.addEventListener("keydown", function (event) {
       if (event.key === "ArrowLeft") { show(current - 1); event.preventDefault(); }

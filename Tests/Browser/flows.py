@@ -101,6 +101,7 @@ def flow_with_javascript(browser):
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
     check("(4 of 4)" in page.inner_text(".viewer-caption"), "← from the first wraps to the last")
+    check(page.locator("dialog.viewer button", has_text="Copy link").is_hidden(), "a private image has no link to share")
     page.keyboard.press("Escape")
     check(page.locator("dialog.viewer[open]").count() == 0, "Esc closes the viewer")
     check("/gallery" in page.url, "the viewer never left the gallery")

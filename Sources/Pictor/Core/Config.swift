@@ -23,7 +23,7 @@ public struct Config: Sendable {
         public var publicURL = "http://127.0.0.1:8080"
         public var operatorName = "the operators of this Pictor instance"
         public var contactEmail = "privacy@example.com"
-        public var legalUpdated = "2026-11-25"
+        public var legalUpdated = "2026-12-05"
     }
 
     public struct Accounts: Sendable {
