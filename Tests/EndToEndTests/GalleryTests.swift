@@ -264,6 +264,19 @@ final class GalleryTests: XCTestCase {
                        "from the image's own page, which is gone, to the gallery")
     }
 
+    func testTheGalleryCanShowOneTilePerRequest() throws {
+        let owner = try signedUp()
+        let batch = try owner.generate([("prompt", "four lanterns"), ("size", "512x512"), ("count", "4")])
+        let single = try XCTUnwrap(try owner.generate([("prompt", "one lantern"), ("size", "512x512")]).first)
+        func tiles(_ path: String) throws -> [String] {
+            try owner.get(path).text.matches(of: #/<li class="tile">\s*<a class="tile-media" href="/generations/([0-9a-f-]{36})"/#).map { String($0.output.1) }
+        }
+        XCTAssertEqual(Set(try tiles("/gallery")), Set(batch + [single]))
+        let grouped = try tiles("/gallery?group=request")
+        XCTAssertEqual(grouped, [single, batch.min()!], "newest first, each request once, by its first image")
+        XCTAssertTrue(try owner.get("/gallery?group=request").text.contains(#"name="group" value="request" data-submit-on-change checked"#))
+    }
+
     func testExploreShowsPublicImagesOnly() throws {
         let browser = try signedUp()
         let shared = try generate(browser, "a shared sunrise")

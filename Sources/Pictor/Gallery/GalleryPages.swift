@@ -17,6 +17,7 @@ enum GalleryPages {
             filter.model = model
         }
         filter.favoritesOnly = query["favorites"] == "1"
+        filter.onePerRequest = query["group"] == "request"
         let cursor = try query["cursor"].map(ListCursor.init(token:))
         // The session and the page's images come back in one round trip.
         let (_, rows) = try context.requireUser { owner in
@@ -31,8 +32,8 @@ enum GalleryPages {
         let request = context.request
         return .page(GalleryPage(
             search: filter.words, models: models.map { GalleryPage.ModelFilter(name: $0.name, selected: $0.name == filter.model) },
-            favoritesOnly: filter.favoritesOnly,
-            filtered: !(filter.words ?? "").isEmpty || filter.model != nil || filter.favoritesOnly,
+            favoritesOnly: filter.favoritesOnly, onePerRequest: filter.onePerRequest,
+            filtered: !(filter.words ?? "").isEmpty || filter.model != nil || filter.favoritesOnly || filter.onePerRequest,
             tiles: tiles,
             olderURL: next.map { pageURL("/gallery", query: query, cursor: $0.token) },
             newestURL: cursor == nil ? nil : pageURL("/gallery", query: query, cursor: nil),

@@ -18,6 +18,8 @@ struct GalleryPage: PageModel {
     var search: String?
     var models: [ModelFilter]
     var favoritesOnly: Bool
+    /// One tile per request (`?group=request`).
+    var onePerRequest: Bool
     /// Any filter is on (the empty state says so).
     var filtered: Bool
     /// Each tile's HTML.
@@ -29,7 +31,7 @@ struct GalleryPage: PageModel {
 
     var templateFields: TemplateFields {
         var fields: TemplateFields = [
-            "favorites_only": .flag(favoritesOnly), "filtered": .flag(filtered), "has_items": .flag(!tiles.isEmpty),
+            "favorites_only": .flag(favoritesOnly), "one_per_request": .flag(onePerRequest), "filtered": .flag(filtered), "has_items": .flag(!tiles.isEmpty),
             "tiles": .list(tiles.map { .markup($0) }), "back": .text(back),
         ]
         fields.add("q", search)

@@ -92,6 +92,8 @@ struct GenerationStore {
         var words: String?
         var model: String?
         var favoritesOnly = false
+        /// One image per request: its first (the others are on that image's page).
+        var onePerRequest = false
     }
 
     /// Newest first after `cursor` (keyset on created_at, id: stable while new ones arrive).
@@ -114,6 +116,8 @@ struct GenerationStore {
         }
         if let model = filter.model { query.add("g.model = $", model) }
         if filter.favoritesOnly { query.add("g.favorite") }
+        // The batch's first image as pages order them: the same created_at, the lowest id.
+        if filter.onePerRequest { query.add("NOT EXISTS (SELECT 1 FROM generations b WHERE b.batch_id = g.batch_id AND b.id < g.id)") }
         return pageStatement(query, after: cursor, limit: limit)
     }
 
