@@ -44,6 +44,9 @@ final class GenerationPagesTests: XCTestCase {
         let me = try JSONSerialization.jsonObject(with: Data(browser.get("/api/v1/generations?limit=3").body)) as? [String: Any]
         let batchIDs = Set(((me?["data"] as? [[String: Any]]) ?? []).compactMap { $0["batch_id"] as? String })
         XCTAssertEqual(batchIDs.count, 1, "the API names the batch the three share")
+        let listed = try JSONSerialization.jsonObject(with: Data(browser.get("/api/v1/generations?batch_id=" + batchIDs.first!).body)) as? [String: Any]
+        XCTAssertEqual(Set(((listed?["data"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }), Set(ids), "and lists them by it")
+        XCTAssertEqual(try browser.get("/api/v1/generations?batch_id=nope").status, 400)
 
         // Each image can be deleted on its own; the others stay, and their page counts two.
         let second = try XCTUnwrap(links.compactMap { $0.firstMatch(of: #/\/generations\/[0-9a-f-]{36}/#).map { String($0.output) } }

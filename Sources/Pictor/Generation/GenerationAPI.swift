@@ -57,6 +57,10 @@ enum GenerationAPI {
         case "true": filter.favoritesOnly = true
         default: throw HTTPError.badRequest("`favorite` must be true or false.")
         }
+        if let batch = query["batch_id"] {
+            guard let id = UUID(uuidString: batch) else { throw HTTPError.badRequest("`batch_id` must be a batch id (a UUID).", field: "batch_id") }
+            filter.batchID = id
+        }
         let page = try GenerationStore(db: context.db()).list(userID: user.id, filter: filter, after: cursor, limit: limit)
         return .json(ListPage(data: page.items.map { GenerationObject($0, media: context.app.media) }, nextCursor: page.next?.token))
     }

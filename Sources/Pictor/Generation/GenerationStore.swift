@@ -94,6 +94,8 @@ struct GenerationStore {
         var favoritesOnly = false
         /// One image per request: its first (the others are on that image's page).
         var onePerRequest = false
+        /// Only the images of this request.
+        var batchID: UUID?
     }
 
     /// Newest first after `cursor` (keyset on created_at, id: stable while new ones arrive).
@@ -117,6 +119,7 @@ struct GenerationStore {
         if let model = filter.model { query.add("g.model = $", model) }
         if filter.favoritesOnly { query.add("g.favorite") }
         // The batch's first image as pages order them: the same created_at, the lowest id.
+        if let batch = filter.batchID { query.add("g.batch_id = $", batch) }
         if filter.onePerRequest { query.add("NOT EXISTS (SELECT 1 FROM generations b WHERE b.batch_id = g.batch_id AND b.id < g.id)") }
         return pageStatement(query, after: cursor, limit: limit)
     }
