@@ -272,6 +272,13 @@ final class GenerationTests: XCTestCase {
         let different = try user.post(#"{"prompt": "something else"}"#, headers: [("Idempotency-Key", "order-123")])
         XCTAssertEqual(different.status, 409)
         XCTAssertEqual(try user.books().usages, 1)
+
+        // Once the work is done, a replay answers 200 with the finished image, as the document says.
+        XCTAssertEqual(try user.finished(try XCTUnwrap(first["id"] as? String))["status"] as? String, "succeeded")
+        let finished = try user.post(body, headers: [("Idempotency-Key", "order-123")])
+        XCTAssertEqual(finished.status, 200, finished.text)
+        XCTAssertEqual(try user.object(finished)["status"] as? String, "succeeded")
+        XCTAssertEqual(try user.books().usages, 1)
     }
 
     func testModelsAndTransactionsEndpoints() throws {

@@ -127,6 +127,10 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(credential([:]), .none)
         XCTAssertEqual(credential(["Authorization": "Bearer pk_abc "]), .apiKey("pk_abc"))
         XCTAssertEqual(credential(["Authorization": "Token pk_abc"]), .malformed)
+        XCTAssertEqual(credential(["Authorization": "bearer pk_abc"]), .apiKey("pk_abc"), "the scheme is case-insensitive")
+        XCTAssertEqual(credential(["Authorization": "BEARER pk_abc"]), .apiKey("pk_abc"))
+        XCTAssertEqual(credential(["Authorization": "Bearer"]), .malformed)
+        XCTAssertEqual(credential(["Authorization": "Bearer    "]), .malformed)
         XCTAssertEqual(credential(["Cookie": "pictor_session=tok"]), .sessionCookie("tok"))
         XCTAssertEqual(credential(["Cookie": "pictor_session=tok", "Authorization": "Bearer k"]), .apiKey("k"),
                        "a key wins over a cookie")

@@ -5,9 +5,10 @@ import Foundation
 import Postgres
 
 enum GenerationAPI {
-    /// 202 with the generation (or `{"data": [...]}` for count > 1). `Prefer: wait=N` (N ≤ 60)
-    /// waits up to N seconds and answers 200 once every image is finished, when a wait slot is
-    /// free (see WaitSlots; `Preference-Applied` tells whether it waited).
+    /// 202 with the generation (or `{"data": [...]}` for count > 1) while any image is still on
+    /// its way, 200 once all are finished (a replay of finished work with its Idempotency-Key).
+    /// `Prefer: wait=N` (N ≤ 60) waits up to N seconds for them, when a wait slot is free (see
+    /// WaitSlots; `Preference-Applied` tells whether it waited).
     @Sendable static func create(_ context: inout RequestContext) throws -> Reply {
         let user = try context.apiUser()
         let raw = try context.request.json(GenerationInput.Raw.self)
@@ -24,7 +25,8 @@ enum GenerationAPI {
                 waited = true
             }
         }
-        let status = waited && generations.allSatisfy(\.isFinished) ? 200 : 202
+        // 200 once every image is finished: after a wait, or for a replay of finished work.
+        let status = generations.allSatisfy(\.isFinished) ? 200 : 202
         var reply: Reply
         if generations.count == 1 {
             reply = Reply.json(GenerationObject(generations[0], media: context.app.media), status: status)

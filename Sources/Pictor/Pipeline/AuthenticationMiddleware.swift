@@ -24,7 +24,8 @@ struct AuthenticationMiddleware: Middleware {
     /// for CSRF to guard.
     static func credential(authorization: String?, sessionToken: String?) -> Credential {
         if let authorization {
-            guard authorization.hasPrefix("Bearer ") else { return .malformed }
+            // The scheme is case-insensitive (RFC 9110 §11.1): `bearer pk_…` is a key too.
+            guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { return .malformed }
             let key = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
             return key.isEmpty ? .malformed : .apiKey(key)
         }
