@@ -116,7 +116,7 @@ final class PagesTests: XCTestCase {
     func testWrongMethodGets405WithAllow() throws {
         let response = try client.send(HTTPRequest(method: "DELETE", url: base + "/privacy"))
         XCTAssertEqual(response.status, 405)
-        XCTAssertEqual(response.header("allow"), "GET")
+        XCTAssertEqual(response.header("allow"), "GET, HEAD", "HEAD is answered wherever GET is")
     }
 
     func testHealthzReportsTheDatabase() throws {

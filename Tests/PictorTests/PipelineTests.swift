@@ -39,7 +39,7 @@ final class PipelineTests: XCTestCase {
     func testWrongMethodIs405BeforeTheCSRFCheck() throws {
         let response = try respond(TestApp.request("POST", "/healthz"))
         XCTAssertEqual(response.status, 405)
-        XCTAssertEqual(response.header("Allow"), "GET")
+        XCTAssertEqual(response.header("Allow"), "GET, HEAD")
         XCTAssertEqual(response.jsonObject?["error"] as? NSDictionary, ["code": "method_not_allowed",
                                                                         "message": "This address does not accept that method."])
     }

@@ -95,6 +95,8 @@ struct Router: Sendable {
             if candidate.route.method == lookup { return .found(candidate.route, parameters: parameters) }
             allowed.insert(candidate.route.method)
         }
+        // What a GET route answers, HEAD does too: Allow says so.
+        if allowed.contains("GET") { allowed.insert("HEAD") }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed.sorted())
     }
 
