@@ -35,12 +35,18 @@ extension Request {
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            // The body itself (`[]`, `"x"`) has no field to name.
+            guard !context.codingPath.isEmpty else { throw JSONBodyError.malformed("the body must be a JSON object.") }
             throw JSONBodyError.malformed("`\(Self.path(context))` has the wrong type.")
         } catch let DecodingError.keyNotFound(key, _) {
             throw JSONBodyError.malformed("`\(key.stringValue)` is required.")
-        } catch {
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            // A number that does not fit its field: 1.5 for a whole number, a seed beyond 64 bits.
+            throw JSONBodyError.malformed("`\(Self.path(context))` is not a number of the kind it takes (a whole number in range).")
+        } catch is DecodingError {
             throw JSONBodyError.malformed("it is not valid JSON.")
         }
+        // Any other error is the type's own check (a field it refuses), passed on as it is.
     }
 
     /// Finds `\u00XX` escapes of C0 controls other than tab, LF and CR, and of DEL, outside

@@ -281,6 +281,31 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(try user.books().usages, 1)
     }
 
+    func testTheServerRefusesWhatTheDocumentForbidsAndNamesTheField() throws {
+        let user = try APIUser.create(on: stack)
+        let id = try XCTUnwrap(try user.object(user.post(#"{"prompt": "strict"}"#))["id"] as? String)
+        func patch(_ body: String) throws -> HTTPResponse {
+            try user.client.send(HTTPRequest(method: "PATCH", url: stack.baseURL + "/api/v1/generations/" + id,
+                                             headers: [user.auth, ("Content-Type", "application/json")], body: Array(body.utf8)))
+        }
+        for (body, message) in [(#"{"favorite": null}"#, "`favorite` must be true or false, not null."),
+                                (#"{"public": null, "favorite": true}"#, "`public` must be true or false, not null.")] {
+            let refused = try patch(body)
+            XCTAssertEqual(refused.status, 400, body)
+            XCTAssertEqual((try user.object(refused)["error"] as? [String: String])?["message"], message)
+        }
+        XCTAssertEqual(try patch(#"{"favorite": true}"#).status, 200)
+        for cursor in ["+5", "-5", " 5", "5.0", "0"] {
+            let answer = try user.get("/api/v1/transactions?cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            XCTAssertEqual(answer.status, 400, "cursor \(cursor)")
+        }
+        let wrongShape = try user.post(#"{"prompt": "x", "count": 1.5}"#)
+        XCTAssertEqual(wrongShape.status, 400)
+        XCTAssertTrue(wrongShape.text.contains("`count` must be a whole number from 1 to 4."), wrongShape.text)
+        let lowerCase = try user.client.get(stack.baseURL + "/api/v1/me", headers: [("Authorization", "bearer " + user.key)])
+        XCTAssertEqual(lowerCase.status, 200, "the Bearer scheme is case-insensitive")
+    }
+
     func testModelsAndTransactionsEndpoints() throws {
         let user = try APIUser.create(on: stack)
         let models = try XCTUnwrap(try user.object(user.get("/api/v1/models"))["data"] as? [[String: Any]])

@@ -128,6 +128,11 @@ final class JSONBodyTests: XCTestCase {
             (request(#"{"prompt": "#), .malformed("it is not valid JSON.")),
             (request(#"{"count": 2}"#), .malformed("`prompt` is required.")),
             (request(#"{"prompt": 5}"#), .malformed("`prompt` has the wrong type.")),
+            (request(#"{"prompt": "x", "count": 1.5}"#), .malformed("`count` is not a number of the kind it takes (a whole number in range).")),
+            (request(#"{"prompt": "x", "count": 99999999999999999999999}"#),
+             .malformed("`count` is not a number of the kind it takes (a whole number in range).")),
+            (request("[]"), .malformed("the body must be a JSON object.")),
+            (request(String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)), .malformed("it is not valid JSON.")),
             (request(#"{"prompt": "x"}"#, type: "text/plain"), .unsupportedContentType("text/plain")),
             (Request(params: ["CONTENT_TYPE": "application/json"], body: [0x7b, 0xff, 0x7d]), .malformed("it is not valid UTF-8.")),
         ]

@@ -78,9 +78,23 @@ enum GenerationAPI {
 
     /// `{"public": bool}` and/or `{"favorite": bool}`.
     @Sendable static func update(_ context: inout RequestContext) throws -> Reply {
+        /// Each field may be left out, but not sent as null: the document says boolean.
         struct Changes: Decodable {
             var `public`: Bool?
             var favorite: Bool?
+
+            enum CodingKeys: String, CodingKey { case `public`, favorite }
+
+            init(from decoder: Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                for key in [CodingKeys.public, .favorite] where container.contains(key) {
+                    if try container.decodeNil(forKey: key) {
+                        throw HTTPError.badRequest("`\(key.stringValue)` must be true or false, not null.", field: key.stringValue)
+                    }
+                }
+                `public` = try container.decodeIfPresent(Bool.self, forKey: .public)
+                favorite = try container.decodeIfPresent(Bool.self, forKey: .favorite)
+            }
         }
         let user = try context.apiUser()
         let id = try generationID(context)
@@ -106,7 +120,10 @@ enum GenerationAPI {
         let limit = try APIRequest.pageLimit(query["limit"])
         var before: Int64?
         if let cursor = query["cursor"] {
-            guard let id = Int64(cursor), id > 0 else { throw HTTPError.badRequest("`cursor` is not a cursor this API returned.") }
+            // Digits only, as the API writes them: Int64 would also read "+5".
+            guard cursor.allSatisfy(\.isASCII), cursor.allSatisfy(\.isNumber), let id = Int64(cursor), id > 0 else {
+                throw HTTPError.badRequest("`cursor` is not a cursor this API returned.", field: "cursor")
+            }
             before = id
         }
         let entries = try Ledger(db: context.db()).entries(userID: user.id, before: before, limit: limit + 1)

@@ -33,6 +33,33 @@ struct GenerationInput: Equatable {
         var seed: Int64?
         var count: Int?
         var `public`: Bool?
+
+        init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case prompt, negative_prompt, model, width, height, seed, count, `public`
+        }
+
+        /// Decoded field by field, so a value of the wrong kind (`"count": 1.5`, a seed past 64
+        /// bits, `"public": "yes"`) is refused with the field's name and what it takes.
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            func field<T: Decodable>(_ key: CodingKeys, _ rule: String) throws -> T? {
+                do {
+                    return try container.decodeIfPresent(T.self, forKey: key)
+                } catch {
+                    throw HTTPError.badRequest("`\(key.stringValue)` must be \(rule).", field: key.stringValue)
+                }
+            }
+            prompt = try field(.prompt, "text")
+            negative_prompt = try field(.negative_prompt, "text")
+            model = try field(.model, "text: a model's name")
+            width = try field(.width, "a whole number of pixels")
+            height = try field(.height, "a whole number of pixels")
+            seed = try field(.seed, "a whole number from 0 to 4294967295")
+            count = try field(.count, "a whole number from 1 to \(GenerationInput.maxCount)")
+            `public` = try field(.public, "true or false")
+        }
     }
 
     /// Checks every rule of the contract; the first broken one is a 400 with a message that
