@@ -140,6 +140,31 @@ final class PagesTests: XCTestCase {
         let response = try client.send(HTTPRequest(method: "POST", url: base + "/", headers: [("Content-Type", "text/plain")], body: body))
         XCTAssertEqual(response.status, 413)
         XCTAssertTrue(response.text.contains("too large"))
+        XCTAssertEqual(response.header("cache-control"), "no-store", "an error page is never cached")
+        XCTAssertNil(response.header("etag"))
+        XCTAssertTrue(response.header("content-type")?.hasPrefix("text/html") ?? false)
+    }
+
+    func testErrorsNginxAnswersItselfUnderTheAPIAreTheJSONEnvelope() throws {
+        let body = [UInt8](repeating: UInt8(ascii: "a"), count: 3_000_000)
+        let tooLarge = try client.send(HTTPRequest(method: "POST", url: base + "/api/v1/generations",
+                                                   headers: [("Content-Type", "application/json")], body: body))
+        XCTAssertEqual(tooLarge.status, 413)
+        XCTAssertEqual(tooLarge.header("content-type"), "application/json")
+        XCTAssertEqual(tooLarge.header("cache-control"), "no-store")
+        XCTAssertNil(tooLarge.header("etag"))
+        XCTAssertEqual(try JSONSerialization.jsonObject(with: Data(tooLarge.body)) as? NSDictionary,
+                       ["error": ["code": "payload_too_large", "message": "The request body is larger than this server accepts."]])
+
+        let trace = try client.send(HTTPRequest(method: "TRACE", url: base + "/v1/models"))
+        XCTAssertEqual(trace.status, 405)
+        XCTAssertEqual(trace.header("allow"), "GET, HEAD, POST, PATCH, DELETE")
+        XCTAssertTrue(trace.text.contains(#""code":"method_not_allowed""#), trace.text)
+
+        let nul = try client.get(base + "/api/v1/%00")
+        XCTAssertEqual(nul.status, 400)
+        XCTAssertTrue(nul.text.contains(#""code":"invalid_request""#), nul.text)
+        XCTAssertEqual(nul.header("cache-control"), "no-store")
     }
 
     func testManySequentialRequestsOverOneKeptAliveConnection() throws {

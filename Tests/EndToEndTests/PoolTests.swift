@@ -111,6 +111,16 @@ class PoolTestCase: XCTestCase {
         XCTAssertEqual(stack.serveExitStatus, 0)
         XCTAssertTrue(stack.pictorLog().contains("master \(master) stopped"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: stack.socketPath), "the socket file is removed")
+
+        // With the pool gone nginx answers 502 itself: the API's envelope, a page for pages, never cached.
+        let api = try client.get(stack.baseURL + "/api/v1/me")
+        XCTAssertEqual(api.status, 502)
+        XCTAssertEqual(api.header("content-type"), "application/json")
+        XCTAssertEqual(api.header("cache-control"), "no-store")
+        XCTAssertTrue(api.text.contains(#""code":"service_unavailable""#), api.text)
+        let page = try client.get(stack.baseURL + "/gallery")
+        XCTAssertEqual(page.status, 502)
+        XCTAssertTrue(page.text.contains("Back in a moment"))
     }
 }
 
