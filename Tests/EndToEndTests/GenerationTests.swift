@@ -306,6 +306,27 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(lowerCase.status, 200, "the Bearer scheme is case-insensitive")
     }
 
+    func testSingleGenerationsAndTheDocumentRevalidateWithETags() throws {
+        let user = try APIUser.create(on: stack)
+        let id = try XCTUnwrap(try user.object(user.post(#"{"prompt": "tagged"}"#))["id"] as? String)
+        XCTAssertEqual(try user.finished(id)["status"] as? String, "succeeded")
+        let first = try user.get("/api/v1/generations/" + id)
+        let tag = try XCTUnwrap(first.header("etag"))
+        let same = try user.client.get(stack.baseURL + "/api/v1/generations/" + id, headers: [user.auth, ("If-None-Match", tag)])
+        XCTAssertEqual(same.status, 304)
+        XCTAssertTrue(same.body.isEmpty)
+        XCTAssertEqual(same.header("etag"), tag)
+        _ = try user.client.send(HTTPRequest(method: "PATCH", url: stack.baseURL + "/api/v1/generations/" + id,
+                                             headers: [user.auth, ("Content-Type", "application/json")], body: Array(#"{"favorite": true}"#.utf8)))
+        let changed = try user.client.get(stack.baseURL + "/api/v1/generations/" + id, headers: [user.auth, ("If-None-Match", tag)])
+        XCTAssertEqual(changed.status, 200, "a change makes a new tag")
+        XCTAssertNotEqual(changed.header("etag"), tag)
+
+        let document = try user.client.get(stack.baseURL + "/api/v1/openapi.json")
+        let documentTag = try XCTUnwrap(document.header("etag"))
+        XCTAssertEqual(try user.client.get(stack.baseURL + "/api/v1/openapi.json", headers: [("If-None-Match", documentTag)]).status, 304)
+    }
+
     func testModelsAndTransactionsEndpoints() throws {
         let user = try APIUser.create(on: stack)
         let models = try XCTUnwrap(try user.object(user.get("/api/v1/models"))["data"] as? [[String: Any]])

@@ -8,7 +8,7 @@ enum APIDocument {
         let document = FileManager.default.contents(atPath: publicDirectory + "/openapi.json").map { Array($0) }
         return { _ in
             guard let document else { throw HTTPError.notFound("The API description is not installed.") }
-            return Reply.document(document, contentType: "application/json").header("Cache-Control", "public, max-age=300")
+            return Reply.document(document, contentType: "application/json").header("Cache-Control", "public, max-age=300").withValidator()
         }
     }
 }

@@ -43,7 +43,8 @@ enum GenerationAPI {
         guard let generation = try GenerationStore(db: context.db()).find(id: try generationID(context), userID: user.id) else {
             throw HTTPError.notFound("There is no such generation.")
         }
-        return .json(GenerationObject(generation, media: context.app.media))
+        // A client polling an image revalidates instead of downloading it again.
+        return Reply.json(GenerationObject(generation, media: context.app.media)).withValidator()
     }
 
     @Sendable static func list(_ context: inout RequestContext) throws -> Reply {

@@ -1,5 +1,7 @@
 // The one place a reply becomes bytes: pages inside the layout, JSON, redirects, X-Accel.
 
+import Codecs
+import Crypto
 import FastCGI
 import Foundation
 
@@ -28,9 +30,25 @@ extension Reply {
             response.streamedBody = produce
         }
         for (name, value) in headers { response.setHeader(name, value) }
+        if validated, response.status == 200 { response = Self.conditional(response, ifNoneMatch: context.request.header("if-none-match")) }
         if !context.requestID.isEmpty { response.setHeader("X-Request-ID", context.requestID) }
         for cookie in context.responseCookies { response.addHeader("Set-Cookie", cookie) }
         return response
+    }
+}
+
+extension Reply {
+    /// The response with a strong ETag of its body (SHA-256), or 304 without the body when
+    /// `If-None-Match` names that tag (or is `*`).
+    static func conditional(_ response: Response, ifNoneMatch: String?) -> Response {
+        var response = response
+        let tag = "\"" + Hex.encode(Array(Crypto.sha256(response.body).prefix(16))) + "\""
+        response.setHeader("ETag", tag)
+        let named = ifNoneMatch?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+        guard named.contains(tag) || named.contains("W/" + tag) || named.contains("*") else { return response }
+        var notModified = Response(status: 304, headers: response.headers.filter { $0.name.lowercased() != "content-type" })
+        notModified.setHeader("ETag", tag)
+        return notModified
     }
 }
 

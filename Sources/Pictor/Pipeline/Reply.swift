@@ -25,6 +25,8 @@ public struct Reply: Sendable {
     var body: Body
     /// Extra headers (Location, Retry-After, Cache-Control…), set over the defaults.
     var headers: [(name: String, value: String)] = []
+    /// Answer with an `ETag` of the body, and 304 to an `If-None-Match` that names it.
+    var validated = false
 
     /// A page from its view model.
     static func page(_ model: some PageModel, status: Int = 200) -> Reply {
@@ -72,6 +74,13 @@ public struct Reply: Sendable {
     mutating func setHeader(_ name: String, _ value: String) {
         headers.removeAll { $0.name.lowercased() == name.lowercased() }
         headers.append((name, value))
+    }
+
+    /// The same reply, with an ETag and conditional GETs.
+    func withValidator() -> Reply {
+        var reply = self
+        reply.validated = true
+        return reply
     }
 
     /// The same reply with a header set.
