@@ -205,6 +205,18 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    func testCORSOriginsAreExactOrigins() throws {
+        let path = try write("[api]\ncors_origins = https://app.example.com, http://localhost:3000\n")
+        XCTAssertEqual(try Config.load(path: path, environment: [:]).corsOrigins, ["https://app.example.com", "http://localhost:3000"])
+        XCTAssertEqual(Config().corsOrigins, [], "no cross-origin calls unless configured")
+        for origin in ["https://app.example.com/", "app.example.com", "https://app.example.com/path"] {
+            let bad = try write("[api]\ncors_origins = \(origin)\n")
+            XCTAssertThrowsError(try Config.load(path: bad, environment: [:]), origin) {
+                XCTAssertTrue("\($0)".contains("is not an origin such as https://app.example.com"), "\($0)")
+            }
+        }
+    }
+
     func testPlansDisplay() {
         XCTAssertEqual(Plan.defaults.map(\.displayPrice), ["$0", "$9", "$29", "$79"])
         XCTAssertEqual(Plan.defaults.map(\.displayCredits), ["50", "500", "2,000", "8,000"])

@@ -24,6 +24,34 @@ final class PipelineTests: XCTestCase {
         return pipeline.run(&context).response(&context)
     }
 
+    func testCrossOriginCallsAreAnsweredOnlyForConfiguredOriginsAndNeverWithCredentials() throws {
+        let app = try TestApp.make()
+        let pipeline = Pipeline(router: try Router([.get("/api/v1/thing", { _ in .json(["ok": true]) }), .get("/page", { _ in .empty() })]),
+                                logger: Logger(label: "test"), corsOrigins: ["https://app.example.com"])
+        func respond(_ method: String, _ path: String, _ headers: [String: String]) -> Response {
+            var context = RequestContext(request: TestApp.request(method, path, headers: headers), app: app,
+                                         database: DatabaseHandle(url: app.config.databaseURL))
+            return pipeline.run(&context).response(&context)
+        }
+        let preflight = respond("OPTIONS", "/api/v1/thing", ["Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
+                                                             "Access-Control-Request-Headers": "authorization, idempotency-key"])
+        XCTAssertEqual(preflight.status, 204)
+        XCTAssertEqual(preflight.header("Access-Control-Allow-Origin"), "https://app.example.com")
+        XCTAssertEqual(preflight.header("Access-Control-Allow-Headers"), "Authorization, Content-Type, Idempotency-Key, Prefer, If-None-Match")
+        XCTAssertNil(preflight.header("Access-Control-Allow-Credentials"), "cookies never cross origins")
+
+        let call = respond("GET", "/api/v1/thing", ["Origin": "https://app.example.com"])
+        XCTAssertEqual(call.status, 200)
+        XCTAssertEqual(call.header("Access-Control-Allow-Origin"), "https://app.example.com")
+        XCTAssertEqual(call.header("Vary"), "Origin")
+        XCTAssertEqual(respond("GET", "/api/v1/nothing", ["Origin": "https://app.example.com"]).header("Access-Control-Allow-Origin"),
+                       "https://app.example.com", "errors are readable too")
+
+        XCTAssertNil(respond("GET", "/api/v1/thing", ["Origin": "https://evil.example"]).header("Access-Control-Allow-Origin"))
+        XCTAssertEqual(respond("OPTIONS", "/api/v1/thing", ["Origin": "https://evil.example", "Access-Control-Request-Method": "POST"]).status, 405)
+        XCTAssertNil(respond("GET", "/page", ["Origin": "https://app.example.com"]).header("Access-Control-Allow-Origin"), "pages are not an API")
+    }
+
     func testNginxRequestIDIsKeptAndAnsweredBack() throws {
         let response = try respond(TestApp.request("GET", "/privacy", params: ["REQUEST_ID": "0a1b2c3d4e5f60718293a4b5c6d7e8f9"]))
         XCTAssertEqual(response.header("X-Request-ID"), "0a1b2c3d4e5f60718293a4b5c6d7e8f9")

@@ -93,6 +93,8 @@ public struct Config: Sendable {
     public var site = Site()
     public var accounts = Accounts()
     public var mail = Mail()
+    /// Origins whose pages may call the APIs with a key (`api.cors_origins`; none by default).
+    public var corsOrigins: [String] = []
     /// The content check of prompts (`[moderation]`).
     public var moderation = ModerationSettings()
     public var generation = GenerationPolicy()
@@ -121,6 +123,7 @@ public struct Config: Sendable {
         "site.name", "site.public_url", "site.operator_name", "site.contact_email", "site.legal_updated",
         "accounts.signup_bonus", "accounts.login_max_failures", "accounts.login_window", "accounts.signup_per_hour",
         "accounts.low_credit_threshold", "accounts.bonus_after_verification",
+        "api.cors_origins",
         "smtp.url", "smtp.username", "smtp.password", "smtp.from", "smtp.require_tls", "smtp.timeout", "smtp.give_up_after",
         "generation.requests_per_minute", "generation.job_timeout", "generation.lease", "generation.max_attempts",
         "database.url",
@@ -185,6 +188,7 @@ public struct Config: Sendable {
         try reader.bool("accounts.bonus_after_verification", into: &accounts.bonusAfterVerification)
         try applyMail(reader)
         try applyModeration(reader)
+        try applyCORS(reader)
         try reader.int("generation.requests_per_minute", into: &generation.requestsPerMinute, range: 1...100_000)
         try reader.int("generation.job_timeout", into: &generation.jobTimeout, range: 1...3600)
         try reader.int("generation.lease", into: &generation.lease, range: 5...86_400)
@@ -223,6 +227,19 @@ extension Config {
 }
 
 extension Config {
+    /// `https://app.example.com, http://localhost:3000`, or `*`: exact origins, as browsers send them.
+    fileprivate mutating func applyCORS(_ reader: ValueReader) throws {
+        var text = ""
+        reader.string("api.cors_origins", into: &text)
+        corsOrigins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for origin in corsOrigins where origin != "*" {
+            let rest = origin.hasPrefix("https://") ? origin.dropFirst(8) : origin.hasPrefix("http://") ? origin.dropFirst(7) : nil
+            guard let rest, !rest.isEmpty, !rest.contains("/") else {
+                throw ConfigError(description: "api.cors_origins: '\(origin)' is not an origin such as https://app.example.com (no path, no trailing slash)")
+            }
+        }
+    }
+
     fileprivate mutating func applyModeration(_ reader: ValueReader) throws {
         reader.string("moderation.blocklist", into: &moderation.blocklist)
         try reader.bool("moderation.external", into: &moderation.external)

@@ -30,7 +30,7 @@ public final class App: Sendable {
         moderator = try PromptModerator(settings: config.moderation, logger: logger)
         views = try Views(directory: config.paths.templates, publicDirectory: config.paths.publicFiles, site: config.site,
                           signupBonus: config.accounts.signupBonus, bonusAfterVerification: config.accounts.bonusAfterVerification)
-        pipeline = Pipeline(router: try Router(Routes.all(config: config)), logger: logger)
+        pipeline = Pipeline(router: try Router(Routes.all(config: config)), logger: logger, corsOrigins: config.corsOrigins)
     }
 
     /// A responder for one request thread, with its own database connection.

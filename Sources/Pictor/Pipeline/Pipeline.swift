@@ -1,6 +1,6 @@
 // The request pipeline: small steps run in order, as Hummingbird's middleware chain. Every
 // request takes this one way through:
-//   RequestID → ErrorMapping → Routing → Authentication → CSRF → handler
+//   RequestID → CORS → ErrorMapping → Routing → Authentication → CSRF → handler
 
 import Logging
 
@@ -19,8 +19,9 @@ struct Pipeline: Sendable {
     let steps: [any Middleware]
 
     /// The shipped pipeline.
-    init(router: Router, logger: Logger) {
-        outer = [RequestIDMiddleware(), ErrorMiddleware(logger: logger)]
+    init(router: Router, logger: Logger, corsOrigins: [String] = []) {
+        // CORS outside the error step, so error answers carry its headers too.
+        outer = [RequestIDMiddleware(), CORSMiddleware(origins: corsOrigins), ErrorMiddleware(logger: logger)]
         steps = outer + [RoutingMiddleware(router: router), AuthenticationMiddleware(), CSRFMiddleware()]
     }
 
