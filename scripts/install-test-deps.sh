@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `make test` needs beyond scripts/install-deps.sh, for the browser tests (idempotent):
-# Debian's Chromium, and Playwright for Python in a project-local virtual environment (.venv),
-# which drives that Chromium (Playwright downloads no browser of its own here).
+# Debian's Chromium, and in a project-local virtual environment (.venv) Playwright for Python,
+# which drives that Chromium (Playwright downloads no browser of its own here), and Schemathesis,
+# which tests the API against its OpenAPI document.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +21,10 @@ fi
 
 # Debian's python3, so the environment works the same on every machine.
 playwright=1.65.3
-if ! .venv/bin/python -c "import sys, importlib.metadata as m; sys.exit(m.version('playwright') != '$playwright')" 2>/dev/null; then
+schemathesis=4.32.5
+installed() { .venv/bin/python -c "import sys, importlib.metadata as m; sys.exit(m.version('$1') != '$2')" 2>/dev/null; }
+if ! installed playwright "$playwright" || ! installed schemathesis "$schemathesis"; then
   rm -rf .venv
   /usr/bin/python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check "playwright==$playwright"
+  .venv/bin/pip install --quiet --disable-pip-version-check "playwright==$playwright" "schemathesis==$schemathesis"
 fi

@@ -27,11 +27,6 @@ extension Request {
         guard String(validating: body, as: UTF8.self) != nil else {
             throw JSONBodyError.malformed("it is not valid UTF-8.")
         }
-        // A raw control character is invalid JSON already; an escaped one (`\u0000`) would decode
-        // into a string and reach PostgreSQL, which refuses NUL in text, as a 500.
-        guard !Self.hasEscapedControlCharacter(body) else {
-            throw JSONBodyError.malformed("a string contains a control character (only tab, CR and LF are allowed).")
-        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
@@ -47,23 +42,6 @@ extension Request {
             throw JSONBodyError.malformed("it is not valid JSON.")
         }
         // Any other error is the type's own check (a field it refuses), passed on as it is.
-    }
-
-    /// Finds `\u00XX` escapes of C0 controls other than tab, LF and CR, and of DEL, outside
-    /// escaped backslashes (`\\u0000` is the text "\u0000", not a NUL).
-    static func hasEscapedControlCharacter(_ body: [UInt8]) -> Bool {
-        var index = 0
-        while index < body.count {
-            guard body[index] == UInt8(ascii: "\\") else { index += 1; continue }
-            guard index + 1 < body.count else { return false }
-            if body[index + 1] == UInt8(ascii: "u"), index + 5 < body.count,
-               let value = UInt8(String(decoding: body[(index + 2)...(index + 5)], as: UTF8.self), radix: 16),
-               (value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D) || value == 0x7F {
-                return true
-            }
-            index += 2   // the escaped character, whatever it is, cannot start another escape
-        }
-        return false
     }
 
     private static func path(_ context: DecodingError.Context) -> String {

@@ -25,14 +25,31 @@ final class OpenAPITests: XCTestCase {
     override class func setUp() { stack = try! PictorStack(jobWorkers: 1) }
     override class func tearDown() { stack.stop(); stack = nil }
 
-    func testDocumentIsServedWithoutCredentialsExactlyAsShipped() throws {
+    func testDocumentIsServedWithoutCredentialsAsShippedWithTheConfiguredModelsAndSizes() throws {
         let response = try HTTPClient().get(stack.baseURL + "/api/v1/openapi.json")
         XCTAssertEqual(response.status, 200, response.text)
         XCTAssertEqual(mediaType(response), "application/json")
         let shipped = try XCTUnwrap(FileManager.default.contents(atPath: Self.shippedPath), "public/openapi.json is missing")
-        XCTAssertEqual(response.body, Array(shipped), "the served document differs from public/openapi.json")
-
         let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+
+        // What the configuration adds: each model with the sizes it makes, in both request schemas.
+        var served = document
+        var components = try XCTUnwrap(served["components"] as? [String: Any])
+        var schemas = try XCTUnwrap(components["schemas"] as? [String: Any])
+        var native = try XCTUnwrap(schemas["GenerationRequest"] as? [String: Any])
+        let combinations = try XCTUnwrap(native.removeValue(forKey: "anyOf") as? [[String: Any]])
+        XCTAssertEqual(combinations.count, 6 + 6 + 4, "one per size of each of the three builtin models")
+        XCTAssertTrue(combinations.contains { ($0["properties"] as? NSDictionary) == ["model": ["enum": ["flux-schnell-hd"]],
+                                                                                       "width": ["enum": [512]], "height": ["enum": [512]]] })
+        var openAI = try XCTUnwrap(schemas["OpenAIImageRequest"] as? [String: Any])
+        XCTAssertEqual((openAI.removeValue(forKey: "anyOf") as? [Any])?.count, 3)
+        schemas["GenerationRequest"] = native
+        schemas["OpenAIImageRequest"] = openAI
+        components["schemas"] = schemas
+        served["components"] = components
+        XCTAssertEqual(served as NSDictionary, try JSONSerialization.jsonObject(with: shipped) as? NSDictionary,
+                       "apart from that, the served document is public/openapi.json")
+
         XCTAssertEqual(document["openapi"] as? String, "3.1.0")
         let info = try XCTUnwrap(document["info"] as? [String: Any])
         XCTAssertEqual(info["title"] as? String, "Pictor API")

@@ -45,11 +45,14 @@ struct GenerationInput: Equatable {
         init(from decoder: Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             func field<T: Decodable>(_ key: CodingKeys, _ rule: String) throws -> T? {
+                let value: T?
                 do {
-                    return try container.decodeIfPresent(T.self, forKey: key)
+                    value = try container.decodeIfPresent(T.self, forKey: key)
                 } catch {
                     throw HTTPError.badRequest("`\(key.stringValue)` must be \(rule).", field: key.stringValue)
                 }
+                if let text = value as? String { try JSONText.check(text, field: key.stringValue) }
+                return value
             }
             prompt = try field(.prompt, "text")
             negative_prompt = try field(.negative_prompt, "text")

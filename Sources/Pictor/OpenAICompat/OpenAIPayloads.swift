@@ -10,6 +10,29 @@ struct OpenAIImageRequest: Decodable {
     var n: Int?
     var size: String?
     var response_format: String?
+
+    enum CodingKeys: String, CodingKey { case prompt, model, n, size, response_format }
+
+    /// Field by field, so a wrong kind of value or a control character is refused by name;
+    /// fields OpenAI's SDKs send that Pictor does not use are ignored.
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func field<T: Decodable>(_ key: CodingKeys, _ rule: String) throws -> T? {
+            let value: T?
+            do {
+                value = try container.decodeIfPresent(T.self, forKey: key)
+            } catch {
+                throw HTTPError.badRequest("`\(key.stringValue)` must be \(rule).", field: key.stringValue)
+            }
+            if let text = value as? String { try JSONText.check(text, field: key.stringValue) }
+            return value
+        }
+        prompt = try field(.prompt, "text")
+        model = try field(.model, "text: a model's name")
+        n = try field(.n, "a whole number from 1 to \(GenerationInput.maxCount)")
+        size = try field(.size, "text such as 1024x1024")
+        response_format = try field(.response_format, "url or b64_json")
+    }
 }
 
 /// `{"created": <unix seconds>, "data": [{"url" | "b64_json", …}]}`.

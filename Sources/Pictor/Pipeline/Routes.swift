@@ -62,7 +62,7 @@ enum Routes {
             .patch("/api/v1/generations/{id}", GenerationAPI.update),
             .get("/api/v1/models", GenerationAPI.models),
             .get("/api/v1/transactions", GenerationAPI.transactions),
-            .get("/api/v1/openapi.json", APIDocument.handler(publicDirectory: config.paths.publicFiles)),
+            .get("/api/v1/openapi.json", APIDocument.handler(publicDirectory: config.paths.publicFiles, models: config.models)),
 
             // OpenAI-compatible API (OpenAI's error shape: see Surface)
             .post("/v1/images/generations", OpenAIImagesAPI.generate),
