@@ -39,7 +39,13 @@ extension Request {
             // A number that does not fit its field: 1.5 for a whole number, a seed beyond 64 bits.
             throw JSONBodyError.malformed("`\(Self.path(context))` is not a number of the kind it takes (a whole number in range).")
         } catch is DecodingError {
-            throw JSONBodyError.malformed("it is not valid JSON.")
+            // Foundation on Linux reports a number that does not fit its field without naming the
+            // field, as if the JSON were invalid; a second parse tells the two apart. Types that
+            // must name the field (the generation request) decode their numbers one by one.
+            guard (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil else {
+                throw JSONBodyError.malformed("it is not valid JSON.")
+            }
+            throw JSONBodyError.malformed("a number in it does not fit its field (a whole number is expected, within range).")
         }
         // Any other error is the type's own check (a field it refuses), passed on as it is.
     }
