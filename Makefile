@@ -36,6 +36,7 @@ bench: build
 	bench/templates.sh
 	bench/templates-compare.sh
 	bench/gallery.sh
+	bench/recycling.sh
 
 clean:
 	rm -rf .build var .venv

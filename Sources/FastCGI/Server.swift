@@ -34,12 +34,16 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Log one line per request.
     public var accessLog: Bool
+    /// How long a stopping worker goes on answering on the connections nginx keeps open to it.
+    public var drainSeconds: Double
 
-    public init(threads: Int = 8, maxRequests: Int = 0, maxBodyBytes: Int = 10 << 20, accessLog: Bool = true) {
+    public init(threads: Int = 8, maxRequests: Int = 0, maxBodyBytes: Int = 10 << 20, accessLog: Bool = true,
+                drainSeconds: Double = 10) {
         self.threads = threads
         self.maxRequests = maxRequests
         self.maxBodyBytes = maxBodyBytes
         self.accessLog = accessLog
+        self.drainSeconds = drainSeconds
     }
 }
 
@@ -48,8 +52,9 @@ public struct ServerConfiguration: Sendable {
 /// A thread calls into libfcgi only once work is there: it waits in the worker's
 /// `ConnectionSet` for a new connection or a request on a connection nginx kept open
 /// (`fastcgi_keep_conn`), then has libfcgi read that request. A graceful stop writes to a
-/// wake-up pipe in the same set: waiting threads leave once nothing already sent is left, and
-/// no thread is ever interrupted while it reads or answers a request.
+/// wake-up pipe in the same set: the worker takes no new connection, answers what comes on
+/// the kept ones until nginx has closed them (see `ConnectionSet`), and no thread is ever
+/// interrupted while it reads or answers a request.
 ///
 /// Everything the threads share is immutable or atomic: the per-request path takes no lock.
 public final class FastCGIServer: Sendable {
@@ -57,14 +62,14 @@ public final class FastCGIServer: Sendable {
     private let configuration: ServerConfiguration
     private let logger: Logger
     private let makeResponder: @Sendable () -> Responder
+    private let onRecycle: @Sendable () -> Void
     /// On closing a connection libfcgi shuts down its side and then waits (up to 2 s) for nginx
     /// to close the other, so that TCP cannot reset the connection over unread input and lose
     /// the response. A unix socket never discards what was written, so there the thread
     /// closes at once (libfcgi does so for a "detached" request) and is free for the next one.
     private let listensOnUnixSocket: Bool
 
-    private let stopping = Atomic<Bool>(false)
-    /// Why the server stops, set by the first `stop()`; read once `stopping` is seen.
+    /// Why the server stops, set by the first `stop()`.
     private let stopReason = Mutex<String?>(nil)
     private let served = Atomic<Int>(0)
     /// Readable (for good: it is never drained) once the server is stopping; it is in the
@@ -75,17 +80,23 @@ public final class FastCGIServer: Sendable {
 
     /// - Parameter makeResponder: called once on each server thread, so a responder may own
     ///   what must not be shared between threads (a database connection).
+    /// - Parameter onRecycle: called once when `maxRequests` is reached, as the worker begins
+    ///   to stop (the master starts its replacement then, not once it has left).
     public init(listenFD: Int32, configuration: ServerConfiguration, logger: Logger,
-                makeResponder: @escaping @Sendable () -> Responder) {
+                makeResponder: @escaping @Sendable () -> Responder,
+                onRecycle: @escaping @Sendable () -> Void = {}) {
         self.listenFD = listenFD
         self.configuration = configuration
         self.logger = logger
         self.makeResponder = makeResponder
+        self.onRecycle = onRecycle
         listensOnUnixSocket = Self.isUnixSocket(listenFD)
         var pipeFDs: [Int32] = [-1, -1]
         precondition(pipe(&pipeFDs) == 0, "pipe failed")
         (wakeRead, wakeWrite) = (pipeFDs[0], pipeFDs[1])
-        connections = ConnectionSet(listenFD: listenFD, wakeFD: wakeRead) { [logger] in logger.warning("\($0)") }
+        connections = ConnectionSet(listenFD: listenFD, wakeFD: wakeRead, drainSeconds: configuration.drainSeconds) { [logger] in
+            logger.warning("\($0)")
+        }
     }
 
     deinit {
@@ -109,10 +120,13 @@ public final class FastCGIServer: Sendable {
         let threads = (0..<max(1, configuration.threads)).map { _ in startThread { [self] in serve() } }
         waitForStop()
         let reason = stopReason.withLock { $0 } ?? ""
-        logger.info("worker \(getpid()) stopping (\(reason)), finishing requests in progress")
+        logger.info("worker \(getpid()) stopping (\(reason)): no new connections, answering on the kept ones until nginx closes them")
 
         for thread in threads { pthread_join(thread, nil) }
-        connections.closeParked()
+        let left = connections.closeParked()
+        if left > 0 {
+            logger.warning("worker \(getpid()) closed \(left) kept connections nginx still held after \(configuration.drainSeconds)s of draining")
+        }
         logger.info("worker \(getpid()) stopped after \(served.load(ordering: .relaxed)) requests")
     }
 
@@ -133,7 +147,6 @@ public final class FastCGIServer: Sendable {
             return true
         }
         guard first else { return }
-        stopping.store(true, ordering: .releasing)
         var byte: UInt8 = 1
         _ = Glibc.write(wakeWrite, &byte, 1)
     }
@@ -162,18 +175,23 @@ public final class FastCGIServer: Sendable {
         defer { FCGX_Free(&request, 1) }
 
         while case .connection(let connection) = connections.next() {
-            guard read(&request, from: connection) else { continue }
+            guard read(&request, from: connection) else {
+                connections.closed()
+                continue
+            }
             handle(&request, responder)
             if listensOnUnixSocket { request.detached = 1 }
-            // Once stopping, a kept connection is closed after its request, so nginx sends the
-            // next one to a worker that stays (else a busy connection would keep this one up).
-            if stopping.load(ordering: .acquiring) { request.keepConnection = 0 }
+            // Past the drain deadline the worker must leave: the connection closes after this
+            // answer, though nginx might reuse it (the last resort; nginx normally closes first).
+            if connections.drainIsOver { request.keepConnection = 0 }
             FCGX_Finish_r(&request)
             countRequest()
             // Still open if nginx asked to keep it (and nothing failed): wait for its next request.
             if request.ipcFd >= 0 {
                 connections.park(request.ipcFd)
                 request.ipcFd = -1
+            } else {
+                connections.closed()
             }
         }
     }
@@ -205,8 +223,9 @@ public final class FastCGIServer: Sendable {
 
     private func countRequest() {
         let count = served.wrappingAdd(1, ordering: .relaxed).newValue
-        if configuration.maxRequests > 0, count >= configuration.maxRequests {
+        if configuration.maxRequests > 0, count == configuration.maxRequests {
             stop(reason: "recycling after \(count) requests")
+            onRecycle()
         }
     }
 

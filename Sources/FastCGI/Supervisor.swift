@@ -19,9 +19,14 @@ public struct SupervisorConfiguration: Sendable {
 /// any that exit, and handles the signals sysadmins send to the master:
 /// SIGTERM/SIGINT/SIGQUIT stop gracefully; SIGHUP reloads (new workers start from the
 /// executable on disk, old ones drain).
+///
+/// A worker that recycles tells the master first (`announceRecycling()`), so its replacement
+/// starts while it drains rather than after it has left: the pool never runs a worker short.
 public final class Supervisor {
     /// The descriptor a worker finds the listen socket on.
     public static let workerListenFD: Int32 = 3
+    /// The descriptor a worker writes its pid to when it begins to recycle (a pipe to the master).
+    static let workerNoticeFD: Int32 = 4
 
     private let listenFD: Int32
     private var configuration: SupervisorConfiguration
@@ -39,6 +44,8 @@ public final class Supervisor {
     private var stopping = false
     private var restartBackoff = 0.0
     private var pendingStarts: [Date] = []
+    /// The master's end of the pipe workers announce their recycling on, and theirs.
+    private var noticeRead: Int32 = -1, noticeWrite: Int32 = -1
 
     /// - Parameters:
     ///   - workerCommand: the argv of a worker (argv[0] is the executable path), asked anew at
@@ -56,10 +63,12 @@ public final class Supervisor {
 
     /// Runs until stopped by a signal; returns once every worker has exited.
     public func run() {
-        let watched = Signals.control + [SIGCHLD]
+        let watched = Signals.control + [SIGCHLD, SIGUSR1]
         Signals.block(watched)
         signal(SIGPIPE, SIG_IGN)
         var set = Signals.set(watched)
+        openNoticePipe()
+        defer { close(noticeRead); close(noticeWrite) }
         logger.info("master \(getpid()) starting \(configuration.workers) workers")
         for _ in 0..<configuration.workers { startWorker() }
 
@@ -69,6 +78,7 @@ public final class Supervisor {
             switch signal {
             case SIGCHLD: reapWorkers()
             case SIGHUP: reload()
+            case SIGUSR1: readRecyclingNotices()
             case SIGTERM, SIGINT, SIGQUIT: beginStop(Signals.name(signal))
             default: break
             }
@@ -86,6 +96,7 @@ public final class Supervisor {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, listenFD, Self.workerListenFD)
+        posix_spawn_file_actions_adddup2(&actions, noticeWrite, Self.workerNoticeFD)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -126,12 +137,42 @@ public final class Supervisor {
             }
             let lifetime = Date().timeIntervalSince(worker.started)
             if how == "exit 0" {
+                // It left without announcing it (its notice was lost): replace it now.
                 logger.info("worker \(pid) recycled, starting a new one")
                 startWorker()
             } else {
                 logger.warning("worker \(pid) died (\(how)) after \(String(format: "%.1f", lifetime))s, restarting")
                 scheduleRestart(crashedAfter: lifetime)
             }
+        }
+    }
+
+    private func openNoticePipe() {
+        var fds: [Int32] = [-1, -1]
+        precondition(pipe(&fds) == 0, "pipe failed")
+        (noticeRead, noticeWrite) = (fds[0], fds[1])
+        // Neither end leaks into what workers run (the dup2 for fd 4 clears the flag there);
+        // the master never waits on its end.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(noticeRead, F_SETFL, fcntl(noticeRead, F_GETFL) | O_NONBLOCK)
+    }
+
+    /// Called in a worker as it begins to recycle: it still answers what nginx sends on its
+    /// kept connections, and the master starts its replacement at once. The pid goes through
+    /// the pipe (signals of one kind coalesce); SIGUSR1 only wakes the master.
+    public static func announceRecycling() {
+        var pid = getpid()
+        guard Glibc.write(workerNoticeFD, &pid, MemoryLayout<pid_t>.size) == MemoryLayout<pid_t>.size else { return }
+        kill(getppid(), SIGUSR1)
+    }
+
+    private func readRecyclingNotices() {
+        var pid: pid_t = 0
+        while read(noticeRead, &pid, MemoryLayout<pid_t>.size) == MemoryLayout<pid_t>.size {
+            guard !stopping, let worker = workers[pid], worker.stopDeadline == nil, worker.generation == generation else { continue }
+            workers[pid]?.stopDeadline = Date().addingTimeInterval(configuration.gracefulTimeout)
+            logger.info("worker \(pid) is recycling, starting its replacement")
+            startWorker()
         }
     }
 

@@ -77,9 +77,11 @@ struct ServeWorker: ParsableCommand {
             configuration: ServerConfiguration(threads: config.server.threads,
                                                maxRequests: config.server.maxRequests,
                                                maxBodyBytes: config.server.maxBodyBytes,
-                                               accessLog: config.server.accessLog),
+                                               accessLog: config.server.accessLog,
+                                               drainSeconds: config.server.drainTimeout),
             logger: logger,
-            makeResponder: { app.makeResponder() })
+            makeResponder: { app.makeResponder() },
+            onRecycle: { Supervisor.announceRecycling() })
         watchMaster(server)
         server.run()
     }

@@ -38,6 +38,11 @@ struct FastCGIClient {
             return try client.parse(client.readStdout(fd))
         }
 
+        /// Closes the connection from this side, as nginx does with an idle kept connection.
+        func hangUp() {
+            shutdown(fd, Int32(SHUT_RDWR))
+        }
+
         /// Whether the server has closed its side (a read sees end of file within `timeout`).
         func isClosedByServer(within timeout: TimeInterval) -> Bool {
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)

@@ -7,6 +7,13 @@ import Synchronization
 import TestSupport
 import XCTest
 
+/// Counts how often the server said it was recycling.
+private final class RecycleCount: Sendable {
+    private let count = Atomic<Int>(0)
+    func add() { count.add(1, ordering: .sequentiallyConsistent) }
+    var value: Int { count.load(ordering: .sequentiallyConsistent) }
+}
+
 /// Counts the `/slow` requests a server has begun, so a test can wait until one is in flight.
 private final class SlowRequests: Sendable {
     private let begun = Atomic<Int>(0)
@@ -47,6 +54,7 @@ final class ServerTests: XCTestCase {
     private var directory = ""
     private var socketPath = ""
     private let slowRequests = SlowRequests()
+    private let recycles = RecycleCount()
 
     override func setUpWithError() throws {
         directory = NSTemporaryDirectory() + "fcgi-\(UUID().uuidString.prefix(8))"
@@ -59,13 +67,14 @@ final class ServerTests: XCTestCase {
     }
 
     /// Starts a server on a background thread; returns it and a semaphore signalled when run() returns.
-    private func startServer(maxRequests: Int = 0, maxBody: Int = 1024) throws -> (FastCGIServer, DispatchSemaphore) {
+    private func startServer(maxRequests: Int = 0, maxBody: Int = 1024, drainSeconds: Double = 10) throws -> (FastCGIServer, DispatchSemaphore) {
         let fd = try Listener.open(socketPath)
         var logger = Logger(label: "test")
         logger.logLevel = .error
         let server = FastCGIServer(listenFD: fd, configuration: ServerConfiguration(
-            threads: 4, maxRequests: maxRequests, maxBodyBytes: maxBody, accessLog: false),
-            logger: logger, makeResponder: { [slowRequests] in EchoResponder(slowRequests: slowRequests) })
+            threads: 4, maxRequests: maxRequests, maxBodyBytes: maxBody, accessLog: false, drainSeconds: drainSeconds),
+            logger: logger, makeResponder: { [slowRequests] in EchoResponder(slowRequests: slowRequests) },
+            onRecycle: { [recycles] in recycles.add() })
         let finished = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             server.run()
@@ -186,11 +195,39 @@ final class ServerTests: XCTestCase {
         }
         XCTAssertFalse(kept.isClosedByServer(within: 0.1))
         server.stop(reason: "test")
+        kept.hangUp()
         XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
-        XCTAssertTrue(kept.isClosedByServer(within: 1), "idle kept connections are closed when the worker stops")
     }
 
-    func testStoppingAnswersTheRequestOnAKeptConnectionThenClosesIt() throws {
+    func testAStoppingWorkerAnswersOnItsKeptConnectionsUntilNginxClosesThem() throws {
+        let (server, finished) = try startServer()
+        let client = FastCGIClient(socketPath: socketPath)
+        let kept = try (0..<3).map { _ in try client.keptConnection() }
+        for connection in kept { XCTAssertEqual(try connection.send(params: params("GET", "/before")).status, 200) }
+        server.stop(reason: "test")
+        // nginx may be writing the next request to any of them as the worker stops: each is
+        // still answered, and stays open, for nginx to close.
+        for (index, connection) in kept.enumerated() {
+            XCTAssertEqual(try connection.send(params: params("GET", "/draining?\(index)")).body, "GET /draining q=\(index) ua=- body=")
+            XCTAssertFalse(connection.isClosedByServer(within: 0.05))
+        }
+        XCTAssertEqual(finished.wait(timeout: .now() + 0.3), .timedOut, "the worker waits for nginx to close them")
+        for connection in kept { connection.hangUp() }
+        XCTAssertEqual(finished.wait(timeout: .now() + 2), .success, "and leaves once nginx has")
+    }
+
+    func testADrainingWorkerLeavesAtItsDeadlineClosingWhatNginxStillHolds() throws {
+        let (server, finished) = try startServer(drainSeconds: 0.5)
+        let kept = try FastCGIClient(socketPath: socketPath).keptConnection()
+        XCTAssertEqual(try kept.send(params: params("GET", "/warm")).status, 200)
+        let stopped = Date()
+        server.stop(reason: "test")
+        XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(stopped), 0.5, "it waited for nginx until the deadline")
+        XCTAssertTrue(kept.isClosedByServer(within: 1))
+    }
+
+    func testStoppingAnswersTheRequestInFlightOnAKeptConnection() throws {
         let (server, finished) = try startServer()
         let kept = try FastCGIClient(socketPath: socketPath).keptConnection()
         XCTAssertEqual(try kept.send(params: params("GET", "/warm")).status, 200)
@@ -202,12 +239,13 @@ final class ServerTests: XCTestCase {
         server.stop(reason: "test")
         XCTAssertEqual(group.wait(timeout: .now() + 5), .success)
         XCTAssertEqual(box.reply?.status, 200)
-        XCTAssertThrowsError(try kept.send(params: params("GET", "/after-stop")), "nginx must take its next request elsewhere")
+        XCTAssertEqual(try kept.send(params: params("GET", "/after-stop")).status, 200, "the connection is nginx's to close")
+        kept.hangUp()
         XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
     }
 
-    func testKeptConnectionsBusyWithRequestsDoNotKeepAStoppingWorkerUp() throws {
-        let (server, finished) = try startServer()
+    func testKeptConnectionsBusyWithRequestsDoNotKeepAStoppingWorkerUpPastItsDeadline() throws {
+        let (server, finished) = try startServer(drainSeconds: 1)
         let client = FastCGIClient(socketPath: socketPath)
         let kept = try (0..<12).map { _ in try client.keptConnection() }
         let busy = params("GET", "/busy")
@@ -229,8 +267,8 @@ final class ServerTests: XCTestCase {
         }
         try waitUntil("every kept connection to be busy", timeout: 5) { answeredConnections.withLock { $0.count } == kept.count }
         server.stop(reason: "test")
-        // Without closing busy connections it would go on serving them until they fell idle.
-        XCTAssertEqual(finished.wait(timeout: .now() + 3), .success, "the worker stopped though requests kept coming")
+        // nginx would close them within its keepalive_time; this client never does.
+        XCTAssertEqual(finished.wait(timeout: .now() + 4), .success, "the worker stopped though requests kept coming")
         XCTAssertEqual(senders.wait(timeout: .now() + 5), .success, "and closed the connections")
         XCTAssertGreaterThan(answered.load(ordering: .relaxed), 0)
     }
@@ -250,6 +288,7 @@ final class ServerTests: XCTestCase {
             XCTAssertEqual(try connection.send(params: params("GET", "/again?\(index)")).body, "GET /again q=\(index) ua=- body=")
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+        for connection in kept { connection.hangUp() }
         server.stop(reason: "test")
         XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
     }
@@ -281,11 +320,15 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
     }
 
-    func testStopsByItselfAfterMaxRequests() throws {
+    func testStopsByItselfAfterMaxRequestsAndSaysSoOnce() throws {
         let (_, finished) = try startServer(maxRequests: 3)
         let client = FastCGIClient(socketPath: socketPath)
-        for _ in 0..<3 { XCTAssertEqual(try client.send(params: params("GET", "/")).status, 200) }
+        let kept = try client.keptConnection()
+        for _ in 0..<3 { XCTAssertEqual(try kept.send(params: params("GET", "/")).status, 200) }
+        XCTAssertEqual(try kept.send(params: params("GET", "/while-draining")).status, 200)
+        kept.hangUp()
         XCTAssertEqual(finished.wait(timeout: .now() + 5), .success)
+        XCTAssertEqual(recycles.value, 1, "the master is told once, as the worker begins to recycle")
     }
 
     func testListenerRefusesASocketInUse() throws {

@@ -80,6 +80,7 @@ public final class PictorStack {
         var values = [
             "server.listen": socketPath, "server.listen_mode": "0666", "server.workers": "\(workers)",
             "server.threads": "4", "server.max_body_bytes": "1048576", "server.graceful_timeout": "10",
+            "server.drain_timeout": "6",
             "database.url": databaseURL, "paths.templates": Self.root + "/templates", "paths.public": Self.root + "/public",
             "paths.migrations": Self.root + "/sql", "paths.media": state + "/media",
             "paths.common_passwords": Self.root + "/data/common-passwords.txt", "site.public_url": baseURL,
@@ -155,6 +156,11 @@ public final class PictorStack {
     /// What `pictor serve` logged so far.
     public func pictorLog() -> String {
         (try? String(contentsOfFile: state + "/pictor.log", encoding: .utf8)) ?? ""
+    }
+
+    /// What nginx logged as errors so far.
+    public func nginxErrorLog() -> String {
+        (try? String(contentsOfFile: state + "/nginx-error.log", encoding: .utf8)) ?? ""
     }
 
     /// Checks the money invariant one last time, stops nginx and the pool (gracefully: SIGTERM /

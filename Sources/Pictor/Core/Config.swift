@@ -14,6 +14,9 @@ public struct Config: Sendable {
         public var maxRequests = 10_000
         public var maxBodyBytes = 10 << 20
         public var gracefulTimeout = 30.0
+        /// How long a stopping worker goes on answering on the connections nginx keeps open,
+        /// waiting for nginx to close them (nginx's upstream keepalive_time bounds that).
+        public var drainTimeout = 10.0
         public var accessLog = true
         public var logLevel = "info"
     }
@@ -118,7 +121,7 @@ public struct Config: Sendable {
     /// Every key the file may set (and the environment may override).
     static let keys = [
         "server.listen", "server.listen_mode", "server.workers", "server.threads",
-        "server.max_requests", "server.max_body_bytes", "server.graceful_timeout",
+        "server.max_requests", "server.max_body_bytes", "server.graceful_timeout", "server.drain_timeout",
         "server.access_log", "server.log_level",
         "site.name", "site.public_url", "site.operator_name", "site.contact_email", "site.legal_updated",
         "accounts.signup_bonus", "accounts.login_max_failures", "accounts.login_window", "accounts.signup_per_hour",
@@ -157,6 +160,10 @@ public struct Config: Sendable {
         let billingNotices: [String]
         (config.billing, billingNotices) = try BillingSettings.resolve(file.values, lines: file.lines)
         config.notices += billingNotices
+        guard config.server.drainTimeout >= 0, config.server.drainTimeout < config.server.gracefulTimeout else {
+            // Else the master would kill a draining worker with requests still in flight.
+            throw ConfigError(description: "server.drain_timeout (\(config.server.drainTimeout) s) must be at least 0 and shorter than server.graceful_timeout (\(config.server.gracefulTimeout) s)")
+        }
         guard config.generation.lease > config.generation.jobTimeout else {
             // Otherwise a job still running would be reclaimed and drawn twice.
             throw ConfigError(description: "generation.lease (\(config.generation.lease) s) must be longer than generation.job_timeout (\(config.generation.jobTimeout) s)")
@@ -173,6 +180,7 @@ public struct Config: Sendable {
         try reader.int("server.max_requests", into: &server.maxRequests, range: 0...Int.max)
         try reader.int("server.max_body_bytes", into: &server.maxBodyBytes, range: 1024...(1 << 30))
         try reader.double("server.graceful_timeout", into: &server.gracefulTimeout)
+        try reader.double("server.drain_timeout", into: &server.drainTimeout)
         try reader.bool("server.access_log", into: &server.accessLog)
         reader.string("server.log_level", into: &server.logLevel)
         reader.string("site.name", into: &site.name)
