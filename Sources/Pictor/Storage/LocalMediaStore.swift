@@ -7,9 +7,10 @@ import Crypto
 import Foundation
 
 /// Stores generated images under unguessable names, in `public/` (nginx: /media/) or
-/// `private/` (nginx: internal /protected-media/, and signed /private-media/ links). A file appears under its final name only
-/// when complete (temp file + fsync + rename), so a crash never leaves a half image behind a
-/// URL; publishing moves files between the two with rename, which is atomic too.
+/// `private/` (nginx: internal /protected-media/, and signed /private-media/ links). A file
+/// appears under its final name only when complete (temp file + fsync + rename), so a crash
+/// never leaves a half image behind a URL; publishing moves files between the two with rename,
+/// which is atomic too (and ends the signed links to the old place at once).
 public struct LocalMediaStore: MediaStorage {
     public let root: String
     /// Signs the links pages show private files at (nil: no `link_secret`, pages use the pool route).

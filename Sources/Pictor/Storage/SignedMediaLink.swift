@@ -37,7 +37,9 @@ struct SignedMediaLink: Sendable {
     /// When links made at `now` expire: the end of the window after the current one, so between
     /// one and two windows from now. Browsers may keep the file for half a window (site.conf.in),
     /// so a copy fetched up to half a window after the page was made is dropped before the link
-    /// dies, and no browser keeps an image longer than its link would have shown it.
+    /// dies (nginx cannot do arithmetic to send the exact time left). Only an image first
+    /// fetched later than that, from a page left open, can stay in a browser past its link's
+    /// end, by at most that delay.
     static func expiry(at now: Date) -> Int {
         let seconds = Int(now.timeIntervalSince1970)
         return (seconds / window + 2) * window
