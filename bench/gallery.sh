@@ -2,7 +2,9 @@
 # The gallery at scale: seeds 100 users × 100 generations and one user with 20,000, then
 # runs wrk against /gallery (logged in) and /api/v1/generations through nginx, beside a static
 # file of the same size in the same run, for a 100-image user and the 20,000-image user.
-# Prints requests/s, p99, the dynamic/static ratio, and the query plans of the gallery's statements.
+# Prints requests/s, p99, the dynamic/static ratio, one private thumbnail at the signed link a
+# gallery page gives (nginx alone) beside the same file through the pool's owner-checked route,
+# and the query plans of the gallery's statements.
 #
 #   bench/gallery.sh            (make bench runs it)
 set -euo pipefail
@@ -63,6 +65,23 @@ for who in small large; do
     printf '%-34s %12s %10s %14s %8s\n' "$path ($who user)" "$rps" "$p99" "$srps" "$ratio"
   done
 done
+
+# One private thumbnail as the small user's gallery links it (a signed /private-media/ link that
+# nginx checks and serves alone) and through /generations/{id}/thumbnail (a pool request: the
+# session and owner check, then X-Accel-Redirect). The seeded rows have no files: this one gets
+# 12 KB, about a 256 px WebP thumbnail.
+session=$(login small)
+IFS='|' read -r thumb_id thumb_key < <(sql -c "SELECT g.id, g.thumb_key FROM generations g JOIN users u ON u.id = g.user_id
+  WHERE u.email = 'small-$$@example.com' ORDER BY g.created_at DESC, g.id DESC LIMIT 1")
+mkdir -p "$STATE/media/private/$(dirname "$thumb_key")"
+head -c 12288 /dev/urandom > "$STATE/media/private/$thumb_key"
+signed=$(curl -fsS -H "Cookie: pictor_session=$session" "$base/gallery" | grep -o "/private-media/$thumb_key?[^\" ]*" | head -n 1 | sed 's/&amp;/\&/g')
+[ -n "$signed" ] || { echo "bench: the gallery links no signed thumbnail" >&2; exit 1; }
+read -r signed_rps signed_p99 < <(measure "$base$signed")
+read -r pool_rps pool_p99 < <(measure "$base/generations/$thumb_id/thumbnail" -H "Cookie: pictor_session=$session")
+printf '\n%-34s %12s %10s\n' "private thumbnail (12 KB)" "requests/s" "p99"
+printf '%-34s %12s %10s\n' "signed link, nginx alone" "$signed_rps" "$signed_p99" "pool route, owner check" "$pool_rps" "$pool_p99"
+awk -v a="$signed_rps" -v b="$pool_rps" 'BEGIN { printf "signed link / pool route: %.1fx\n", a / b }'
 
 # The plans of the statements the gallery runs (as Pictor sends them: one per filter combination,
 # naming the user through the session, in the same round trip as the session lookup).

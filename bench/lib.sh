@@ -22,6 +22,9 @@ export PICTOR_PATHS_PUBLIC=$root/public
 export PICTOR_PATHS_MIGRATIONS=$root/sql
 export PICTOR_PATHS_COMMON_PASSWORDS=$root/data/common-passwords.txt
 export PICTOR_MODERATION_BLOCKLIST=${PICTOR_MODERATION_BLOCKLIST:-$root/data/moderation-blocklist.txt}
+# Private images on pages at links nginx checks itself, as `make run` and production have them.
+(umask 077; echo "PICTOR_STORAGE_LINK_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$STATE/pictor.env")
+export PICTOR_STORAGE_LINK_SECRET=$(sed -n 's/^PICTOR_STORAGE_LINK_SECRET=//p' "$STATE/pictor.env")
 
 serve_pid= nginx_pid=
 extra_pids=()
@@ -48,7 +51,7 @@ start_nginx() {
   if [ -n "$nginx_pid" ]; then kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; fi
   local conf
   conf=$(scripts/nginx-site.sh --dev-state "$STATE" --socket "$PICTOR_SERVER_LISTEN" --media "$STATE/media" \
-    --listen "127.0.0.1:$port" --keep-conn "$1")
+    --listen "127.0.0.1:$port" --keep-conn "$1" --link-secret-env "$STATE/pictor.env")
   "$(command -v nginx || echo /usr/sbin/nginx)" -p "$STATE" -c "$conf" & nginx_pid=$!
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && return 0; sleep 0.1; done
   echo "bench: Pictor did not answer through nginx" >&2; exit 1

@@ -21,6 +21,12 @@ export PICTOR_PATHS_MIGRATIONS=$root/sql
 export PICTOR_PATHS_COMMON_PASSWORDS=$root/data/common-passwords.txt
 export PICTOR_MODERATION_BLOCKLIST=${PICTOR_MODERATION_BLOCKLIST:-$root/data/moderation-blocklist.txt}
 export PICTOR_SITE_PUBLIC_URL=${PICTOR_SITE_PUBLIC_URL:-http://127.0.0.1:$port}
+# The secret private images' links are signed with (Pictor) and checked with (nginx): made once,
+# kept with the rest of the dev state, so links in open pages survive a restart.
+if [ ! -s "$STATE/pictor.env" ]; then
+  (umask 077; echo "PICTOR_STORAGE_LINK_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n")" > "$STATE/pictor.env")
+fi
+export PICTOR_STORAGE_LINK_SECRET=$(sed -n 's/^PICTOR_STORAGE_LINK_SECRET=//p' "$STATE/pictor.env")
 
 pids=()
 stop_all() {
@@ -36,7 +42,8 @@ scripts/postgres.sh start
 "$bin" migrate
 
 conf=$(scripts/nginx-site.sh --dev-state "$STATE" --socket "$PICTOR_SERVER_LISTEN" \
-  --media "$STATE/media" --listen "127.0.0.1:$port" --access-log "$STATE/nginx-access.log")
+  --media "$STATE/media" --listen "127.0.0.1:$port" --access-log "$STATE/nginx-access.log" \
+  --link-secret-env "$STATE/pictor.env")
 "$bin" serve & pids+=($!)
 "$bin" worker & pids+=($!)
 "$(command -v nginx || echo /usr/sbin/nginx)" -p "$STATE" -c "$conf" & pids+=($!)

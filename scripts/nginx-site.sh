@@ -9,6 +9,10 @@
 #   --keep-conn off renders a FastCGI connection per request instead of kept connections.
 #   --rate-limits off leaves out the per-address limits on POST /login and /signup (for test
 #       stacks whose every client is 127.0.0.1).
+#   --link-secret-env FILE reads PICTOR_STORAGE_LINK_SECRET from FILE (KEY=value lines, the pool's
+#       EnvironmentFile, e.g. /etc/pictor/pictor.env) and renders /private-media/, where nginx
+#       serves private images at the links Pictor signs with it; the output then holds the secret.
+#       Without it, pages link private images through the pool, as with no secret in Pictor.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +26,7 @@ rate_limits=on
 state=
 nginx_workers=1
 access_log=off
+link_secret_env=
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,19 +40,34 @@ while [ $# -gt 0 ]; do
     --dev-state) state=$2; shift 2 ;;
     --nginx-workers) nginx_workers=$2; shift 2 ;;
     --access-log) access_log=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --link-secret-env) link_secret_env=$2; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "nginx-site.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+
+# The secret as Pictor reads it (the last assignment wins, quotes around it are dropped), and only
+# in the form Pictor accepts: it goes inside a quoted nginx string, where `$` would be a variable.
+link_secret=
+if [ -n "$link_secret_env" ]; then
+  link_secret=$(sed -n 's/^[[:space:]]*PICTOR_STORAGE_LINK_SECRET=//p' "$link_secret_env" | tail -n 1 | sed -e "s/^[\"']//" -e "s/[\"']$//")
+  if ! [[ "$link_secret" =~ ^[A-Za-z0-9_-]{32,}$ ]]; then
+    echo "nginx-site.sh: $link_secret_env must set PICTOR_STORAGE_LINK_SECRET to at least 32 letters, digits, - or _ (openssl rand -hex 32)" >&2
+    exit 2
+  fi
+fi
 
 render_site() {
   local keep_filter='/#KEEPCONN/d'
   [ "$keep_conn" = on ] && keep_filter='s/#KEEPCONN //'
   local limits_filter='/#LIMITS/d'
   [ "$rate_limits" = on ] && limits_filter='s/#LIMITS //'
+  local signed_filter='/#SIGNED/d'
+  [ -n "$link_secret" ] && signed_filter='s/#SIGNED //'
   sed -e "s|@SOCKET@|$socket|g" -e "s|@MEDIA@|$media|g" -e "s|@LISTEN@|$listen|g" \
       -e "s|@SERVER_NAME@|$server_name|g" -e "s|@ROOT@|$root|g" \
-      -e "s|@CLIENT_MAX_BODY@|$client_max_body|g" -e "$keep_filter" -e "$limits_filter" "$root/nginx/site.conf.in"
+      -e "s|@CLIENT_MAX_BODY@|$client_max_body|g" -e "$keep_filter" -e "$limits_filter" \
+      -e "$signed_filter" -e "s|@LINK_SECRET@|$link_secret|g" "$root/nginx/site.conf.in"
 }
 
 if [ -z "$state" ]; then
@@ -57,7 +77,8 @@ fi
 
 state=$(mkdir -p "$state" && cd "$state" && pwd)
 mkdir -p "$state/nginx-temp"
-render_site > "$state/pictor-site.conf"
+# Readable by its owner only: it may hold the link secret.
+(umask 077; render_site > "$state/pictor-site.conf")
 # nginx started by root runs its workers as `nobody`, who may not be able to read a checkout
 # under /root; in this private dev setup they run as the user who started it.
 user_line=""

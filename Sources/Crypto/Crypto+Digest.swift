@@ -1,4 +1,4 @@
-// SHA-256 and HMAC-SHA256 through OpenSSL's one-shot EVP/HMAC APIs.
+// SHA-256, HMAC-SHA256 and MD5 through OpenSSL's one-shot EVP/HMAC APIs.
 internal import COpenSSL
 
 extension Crypto {
@@ -19,6 +19,21 @@ extension Crypto {
     /// SHA-256 digest of the UTF-8 bytes of `string` (32 bytes).
     public static func sha256(_ string: String) -> [UInt8] {
         sha256(Array(string.utf8))
+    }
+
+    /// MD5 digest of `data` (16 bytes). Broken for collisions: only for formats that demand it,
+    /// such as the signatures nginx's `secure_link_md5` checks, where the secret is part of the
+    /// hashed text and forging one means finding a preimage.
+    public static func md5(_ data: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 16)
+        var length: UInt32 = 0
+        let ok = data.withUnsafeBufferPointer { input in
+            digest.withUnsafeMutableBufferPointer { output in
+                EVP_Digest(input.baseAddress, input.count, output.baseAddress, &length, EVP_md5(), nil)
+            }
+        }
+        precondition(ok == 1 && length == 16, "EVP_Digest(MD5) failed")
+        return digest
     }
 
     /// HMAC-SHA256 of `message` under `key` (32 bytes).

@@ -1,4 +1,4 @@
-// Known-answer tests for SHA-256 and HMAC-SHA256 against published vectors.
+// Known-answer tests for SHA-256, HMAC-SHA256 and MD5 against published vectors.
 import XCTest
 import Codecs
 import Crypto
@@ -36,5 +36,12 @@ final class DigestTests: XCTestCase {
     func testHMACSHA256AcceptsEmptyKeyAndMessage() {
         XCTAssertEqual(Hex.encode(Crypto.hmacSHA256(key: [], message: [])),
                        "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
+    }
+
+    func testMD5MatchesRFC1321Vectors() {
+        XCTAssertEqual(Hex.encode(Crypto.md5([])), "d41d8cd98f00b204e9800998ecf8427e")
+        XCTAssertEqual(Hex.encode(Crypto.md5(Array("abc".utf8))), "900150983cd24fb0d6963f7d28e17f72")
+        XCTAssertEqual(Hex.encode(Crypto.md5(Array("12345678901234567890123456789012345678901234567890123456789012345678901234567890".utf8))),
+                       "57edf4a22be3c955ac49da2e2107b67a")
     }
 }

@@ -11,7 +11,7 @@ final class ViewModelTests: XCTestCase {
 
     private func generationPage(_ generation: Generation, isOwner: Bool = true) -> GenerationPage {
         GenerationPage(title: "Your image", generation: generation, isOwner: isOwner, siteName: "Pictor",
-                       publicURL: "https://pictor.example", media: LocalMediaStore(root: "/nonexistent"))
+                       publicURL: "https://pictor.example", links: PageMediaLinks(media: LocalMediaStore(root: "/nonexistent")))
     }
 
     func testAPendingImageRefreshesItselfAndAFinishedOneDoesNot() throws {

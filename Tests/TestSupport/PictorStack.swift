@@ -1,5 +1,7 @@
 // A whole Pictor for end-to-end tests: its own database, `pictor serve` and nginx on a free port.
 
+import Codecs
+import Crypto
 import Foundation
 import HTTPClient
 
@@ -21,6 +23,9 @@ public final class PictorStack {
     public let databaseURL: String
     public let configPath: String
     public let socketPath: String
+    /// What Pictor signs private media links with and nginx checks them against (nil: no
+    /// secret, pages link private images through the pool).
+    public let linkSecret: String?
     private var serve: Process?
     private var nginx: Process?
     /// Running `pictor worker` processes.
@@ -34,6 +39,8 @@ public final class PictorStack {
     ///   - rateLimits: render nginx with the shipped per-address limits on POST /login and
     ///     /signup. Off by default: every test client is 127.0.0.1, so they would throttle whole
     ///     suites; the tests of those limits turn them on.
+    ///   - A fresh `storage.link_secret` is configured, as `make run` does, unless `settings` sets
+    ///     one (empty: none, pages link private images through the pool).
     public init(settings: [String: String] = [:], keepConn: Bool = true, workers: Int = 2, jobWorkers: Int = 0,
                 rateLimits: Bool = false) throws {
         let postgres = PostgresServer.shared
@@ -46,7 +53,12 @@ public final class PictorStack {
             try FileManager.default.createDirectory(atPath: state + "/" + directory, withIntermediateDirectories: true)
         }
         configPath = state + "/pictor.conf"
-        try writeConfig(settings: settings, workers: workers)
+        let secret = settings["storage.link_secret"] ?? Hex.encode(Crypto.randomBytes(32))
+        linkSecret = secret.isEmpty ? nil : secret
+        try writeConfig(settings: settings.merging(["storage.link_secret": secret]) { mine, _ in mine }, workers: workers)
+        // nginx reads the secret as production does: from the pool's environment file.
+        let secretFile = state + "/pictor.env"
+        try "PICTOR_STORAGE_LINK_SECRET=\(secret)\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
 
         _ = try runCommand(Self.binary, ["migrate", "--config", configPath])
         serve = try start(Self.binary, ["serve", "--config", configPath], log: "pictor.log")
@@ -56,7 +68,7 @@ public final class PictorStack {
             "--dev-state", state, "--socket", socketPath, "--media", state + "/media",
             "--listen", "127.0.0.1:\(port)", "--client-max-body", "2m", "--keep-conn", keepConn ? "on" : "off",
             "--rate-limits", rateLimits ? "on" : "off",
-        ]).trimmingCharacters(in: .whitespacesAndNewlines)
+        ] + (linkSecret == nil ? [] : ["--link-secret-env", secretFile])).trimmingCharacters(in: .whitespacesAndNewlines)
         nginx = try start("/usr/sbin/nginx", ["-p", state, "-c", nginxConf], log: "nginx.out")
         for _ in 0..<jobWorkers { try startJobWorker() }
         let client = HTTPClient(connectTimeout: 1, timeout: 5)

@@ -23,10 +23,12 @@ enum GalleryPages {
         let (_, rows) = try context.requireUser { owner in
             GenerationStore.listStatement(owner: owner, filter: filter, after: cursor, limit: pageSize)
         }
-        let publicURL = context.app.config.site.publicURL, views = context.app.views, media = context.app.media
-        // Rows are decoded only for tiles this worker has not rendered from the same row before.
-        let tiles = try context.app.galleryTiles.tiles(for: Array(rows.prefix(pageSize))) { missing in
-            views.fragments("partials/gallery-tile", try missing.map { tile(try Generation(row: $0), publicURL: publicURL, media: media) })
+        let publicURL = context.app.config.site.publicURL, views = context.app.views
+        let links = PageMediaLinks(media: context.app.media)
+        // Rows are decoded only for tiles this worker has not rendered from the same row before
+        // with links of the same expiry.
+        let tiles = try context.app.galleryTiles.tiles(for: Array(rows.prefix(pageSize)), linksExpire: links.expires) { missing in
+            views.fragments("partials/gallery-tile", try missing.map { tile(try Generation(row: $0), publicURL: publicURL, links: links) })
         }
         let next = try GenerationStore.nextCursor(rows, limit: pageSize)
         let request = context.request
@@ -42,7 +44,7 @@ enum GalleryPages {
 
     /// One tile's values (its page and remix links are made from the id in the template).
     /// Typed fields rather than a dictionary: a page has 24 of them.
-    static func tile(_ generation: Generation, publicURL: String, media: any MediaStorage) -> TemplateFields {
+    static func tile(_ generation: Generation, publicURL: String, links: PageMediaLinks) -> TemplateFields {
         let id = generation.idString
         var values: TemplateFields = [
             "id": .text(id), "status": .text(generation.status.rawValue), "status_label": .text(generation.status.label),
@@ -54,9 +56,9 @@ enum GalleryPages {
         case .failed: values.add("is_failed", true)
         case .succeeded: values.add("is_succeeded", true)
         }
-        if let url = generation.url(.thumbnail, in: media) { values.add("thumb_url", .text(url)) }
-        if let url = generation.url(.thumbnailLarge, in: media) { values.add("thumb_large_url", .text(url)) }
-        if let url = generation.url(.image, in: media) {
+        if let url = generation.pageURL(.thumbnail, links: links) { values.add("thumb_url", .text(url)) }
+        if let url = generation.pageURL(.thumbnailLarge, links: links) { values.add("thumb_large_url", .text(url)) }
+        if let url = generation.pageURL(.image, links: links) {
             values.add("image_url", .text(url))
             values.add("download_name", .text(generation.downloadName))
         }
@@ -81,9 +83,9 @@ enum GalleryPages {
         let query = try context.query()
         let cursor = try query["cursor"].map(ListCursor.init(token:))
         let page = try GenerationStore(db: context.db()).explore(after: cursor, limit: pageSize)
-        let publicURL = context.app.config.site.publicURL, media = context.app.media
+        let publicURL = context.app.config.site.publicURL, links = PageMediaLinks(media: context.app.media)
         return .page(ExplorePage(
-            items: page.items.map { tile($0, publicURL: publicURL, media: media) },
+            items: page.items.map { tile($0, publicURL: publicURL, links: links) },
             olderURL: page.next.map { pageURL("/explore", query: query, cursor: $0.token) },
             newestURL: cursor == nil ? nil : "/explore"))
     }

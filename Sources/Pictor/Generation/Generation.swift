@@ -86,11 +86,23 @@ public struct Generation: Sendable {
     }
 
     /// Public files are linked where the storage serves them (nginx's /media/, a CDN); private
-    /// ones go through /generations/{id}/{file}, where Pictor checks the owner first.
+    /// ones go through /generations/{id}/{file}, where Pictor checks the owner first. What the
+    /// API answers with: its clients keep these URLs, so they must not expire.
     func url(_ file: File, in media: any MediaStorage) -> String? {
         guard let key = key(file) else { return nil }
-        return isPublic ? media.publicURL(for: key) : "/generations/" + idString + "/" + file.rawValue
+        return isPublic ? media.publicURL(for: key) : ownerCheckedURL(file)
     }
+
+    /// Where a page shows `file`. Pages show a private image only to its owner (the stores'
+    /// `findVisible`, the gallery's owner-only list), so they may hand out the storage's signed
+    /// link, which nginx answers without a request to Pictor; without one, the owner-checked route.
+    func pageURL(_ file: File, links: PageMediaLinks) -> String? {
+        guard let key = key(file) else { return nil }
+        if isPublic { return links.media.publicURL(for: key) }
+        return links.media.signedLink(for: key, expires: links.expires) ?? ownerCheckedURL(file)
+    }
+
+    private func ownerCheckedURL(_ file: File) -> String { "/generations/" + idString + "/" + file.rawValue }
 }
 
 extension Generation {

@@ -23,7 +23,8 @@ enum GenerationPages {
             prefill = settings(of: source, seed: true)
         }
         var page = formPage(context.app.config, user: user, prefill: prefill)
-        page.results = results.map { GeneratePage.Result(generation: $0, media: context.app.media) }
+        let links = PageMediaLinks(media: context.app.media)
+        page.results = results.map { GeneratePage.Result(generation: $0, links: links) }
         page.recent = try store.recentPrompts(userID: user.id, limit: 6).map { GeneratePage.Recent(id: $0.id, prompt: $0.prompt) }
         return .page(page)
     }
@@ -100,7 +101,7 @@ enum GenerationPages {
         let batch = try GenerationStore(db: context.db()).batch(of: generation, viewerID: viewer?.id)
         let title = !isOwner ? "An image on \(site.name)" : generation.isFinished ? "Your image" : "Drawing your image…"
         return .page(GenerationPage(title: title, generation: generation, isOwner: isOwner, siteName: site.name,
-                                    publicURL: site.publicURL, media: context.app.media, batch: batch))
+                                    publicURL: site.publicURL, links: PageMediaLinks(media: context.app.media), batch: batch))
     }
 
     @Sendable static func delete(_ context: inout RequestContext) throws -> Reply {

@@ -72,7 +72,7 @@ struct GeneratePage: PageModel {
     /// One image of the last request, shown in place with what can be done next.
     struct Result: TemplateModel {
         let generation: Generation
-        let media: any MediaStorage
+        let links: PageMediaLinks
 
         var templateFields: TemplateFields {
             let generation = generation
@@ -87,8 +87,8 @@ struct GeneratePage: PageModel {
             ]
             if !generation.negativePrompt.isEmpty { fields.add("negative_prompt", .text(generation.negativePrompt)) }
             fields.add("error", generation.error)
-            fields.add("thumb_url", generation.url(.thumbnailLarge, in: media))
-            fields.add("image_url", generation.url(.image, in: media))
+            fields.add("thumb_url", generation.pageURL(.thumbnailLarge, links: links))
+            fields.add("image_url", generation.pageURL(.image, links: links))
             if generation.imageKey != nil { fields.add("download_name", .text(generation.downloadName)) }
             return fields
         }
@@ -134,7 +134,7 @@ struct GenerationPage: PageModel {
     let isOwner: Bool
     let siteName: String
     let publicURL: String
-    let media: any MediaStorage
+    let links: PageMediaLinks
     /// Every image of the request this one belongs to (the viewer may see), this one included.
     var batch: [Generation] = []
 
@@ -152,7 +152,7 @@ struct GenerationPage: PageModel {
     }
 
     var openGraph: OpenGraph? {
-        guard generation.isPublic, let thumbnail = generation.url(.thumbnailLarge, in: media) else { return nil }
+        guard generation.isPublic, let thumbnail = generation.pageURL(.thumbnailLarge, links: links) else { return nil }
         return OpenGraph(title: String(generation.prompt.prefix(100)), description: "Made with \(generation.model) on \(siteName).",
                          image: thumbnail.hasPrefix("/") ? publicURL + thumbnail : thumbnail, url: shareURL)
     }
@@ -165,7 +165,7 @@ struct GenerationPage: PageModel {
                 "id": .text(item.idString), "index": .number(offset + 1), "status": .text(item.status.rawValue),
                 "status_label": .text(item.status.label), "is_current": .flag(item.id == generation.id),
             ]
-            fields.add("thumb_url", item.url(.thumbnail, in: media))
+            fields.add("thumb_url", item.pageURL(.thumbnail, links: links))
             return .fields(fields)
         }
         return ["index": .number(index), "count": .number(batch.count), "items": .list(items)]
@@ -190,12 +190,12 @@ struct GenerationPage: PageModel {
         if !generation.negativePrompt.isEmpty { fields.add("negative_prompt", .text(generation.negativePrompt)) }
         fields.add("completed", generation.completedAt.map(Format.minute))
         fields.add("error", generation.error)
-        if let imageURL = generation.url(.image, in: media) {
+        if let imageURL = generation.pageURL(.image, links: links) {
             fields.add("image_url", .text(imageURL))
             fields.add("download_name", .text(generation.downloadName))
         }
-        fields.add("thumbnail_url", generation.url(.thumbnail, in: media))
-        fields.add("thumbnail_large_url", generation.url(.thumbnailLarge, in: media))
+        fields.add("thumbnail_url", generation.pageURL(.thumbnail, links: links))
+        fields.add("thumbnail_large_url", generation.pageURL(.thumbnailLarge, links: links))
         if generation.isPublic { fields.add("share_url", .text(shareURL)) }
         return fields
     }

@@ -1,18 +1,27 @@
 // Images in a local directory: public ones where nginx serves them at /media/, private ones
-// where nginx serves them only through X-Accel-Redirect after Pictor checked the owner.
+// where nginx serves them through X-Accel-Redirect after Pictor checked the owner, or at links
+// it checks itself (SignedMediaLink).
 
 import Codecs
 import Crypto
 import Foundation
 
 /// Stores generated images under unguessable names, in `public/` (nginx: /media/) or
-/// `private/` (nginx: internal /protected-media/). A file appears under its final name only
-/// when complete (temp file + fsync + rename), so a crash never leaves a half image behind a
-/// URL; publishing moves files between the two with rename, which is atomic too.
+/// `private/` (nginx: internal /protected-media/, and signed /private-media/ links). A file
+/// appears under its final name only when complete (temp file + fsync + rename), so a crash
+/// never leaves a half image behind a URL; publishing moves files between the two with rename,
+/// which is atomic too (and ends the signed links to the old place at once).
 public struct LocalMediaStore: MediaStorage {
     public let root: String
+    /// Signs the links pages show private files at (nil: no `link_secret`, pages use the pool route).
+    let links: SignedMediaLink?
 
-    public init(root: String) { self.root = root }
+    public init(root: String) { self.init(root: root, links: nil) }
+
+    init(root: String, links: SignedMediaLink?) {
+        self.root = root
+        self.links = links
+    }
 
     func path(for key: String, isPublic: Bool) -> String { root + (isPublic ? "/public/" : "/private/") + key }
 
@@ -26,6 +35,9 @@ public struct LocalMediaStore: MediaStorage {
     func reply(for key: String, isPublic: Bool) -> Reply {
         .accel(isPublic ? publicURL(for: key) : Self.protectedURI(for: key))
     }
+
+    /// A link nginx checks itself (secure_link) and answers from `private/`, when a secret is set.
+    func signedLink(for key: String, expires: Int) -> String? { links?.url(for: key, expires: expires) }
 
     /// Writes `bytes` under `key` atomically (the type is nginx's to tell, from the extension).
     func write(_ bytes: [UInt8], key: String, isPublic: Bool, contentType: String) throws {

@@ -33,6 +33,24 @@ protocol MediaStorage: Sendable {
     /// How a file is handed to a viewer Pictor already checked: nginx sends it (local), or the
     /// viewer is sent to the public URL or to a short-lived signed one (S3).
     func reply(for key: String, isPublic: Bool) throws -> Reply
+
+    /// A URL a page may show a private file at, to its owner, that works until `expires` (Unix
+    /// seconds) without another request to Pictor; nil when the storage has none (the page then
+    /// links the owner-checked route).
+    func signedLink(for key: String, expires: Int) -> String?
+}
+
+/// How one page links images: made once per request, so all of a page's signed links (and the
+/// tiles the gallery's cache keeps from it) share one expiry and one URL per image.
+struct PageMediaLinks: Sendable {
+    let media: any MediaStorage
+    /// When the page's signed links stop working (Unix seconds; SignedMediaLink.expiry).
+    let expires: Int
+
+    init(media: any MediaStorage, now: Date = Date()) {
+        self.media = media
+        expires = SignedMediaLink.expiry(at: now)
+    }
 }
 
 /// Unguessable file names.
@@ -67,7 +85,7 @@ enum MediaKey {
 /// The storage the config names: the local directory (default) or an S3-compatible bucket.
 func makeMediaStorage(_ config: Config, logger: Logger) -> any MediaStorage {
     switch config.storage.backend {
-    case .local: return LocalMediaStore(root: config.paths.media)
+    case .local: return LocalMediaStore(root: config.paths.media, links: config.storage.linkSecret.map(SignedMediaLink.init))
     case .s3: return S3MediaStore(settings: config.storage, logger: logger)
     }
 }

@@ -60,6 +60,10 @@ struct S3MediaStore: MediaStorage {
         return Reply.redirect(to: presignedURL(key, isPublic: false)).header("Cache-Control", "private, no-store")
     }
 
+    /// None: a presigned URL changes every second (its date is signed), so a page linking one
+    /// would defeat browsers' caches; pages link the owner-checked route, which redirects to one.
+    func signedLink(for key: String, expires: Int) -> String? { nil }
+
     // MARK: - Operations
 
     func write(_ bytes: [UInt8], key: String, isPublic: Bool, contentType: String) throws {

@@ -20,12 +20,17 @@ extension Config {
         public var publicBaseURL = ""
         /// How long a private image's signed URL works.
         public var presignSeconds = 300
+        /// Signs the links pages show private images at, which nginx checks itself (local
+        /// storage; nginx's site must be rendered with the same secret). Normally from the
+        /// environment: PICTOR_STORAGE_LINK_SECRET. Nil: pages link private images through the pool.
+        public var linkSecret: String?
 
         public init() {}
 
         static let keys = [
             "storage.backend", "storage.s3_endpoint", "storage.s3_bucket", "storage.s3_region", "storage.s3_path_style",
             "storage.s3_access_key", "storage.s3_secret_key", "storage.public_base_url", "storage.presign_seconds",
+            "storage.link_secret",
         ]
 
         /// Reads the section; an S3 backend must name everything it needs, so a gap is found at
@@ -58,6 +63,12 @@ extension Config {
                     throw ConfigError(description: "storage.presign_seconds must be a whole number in 1…604800, got '\(text)'")
                 }
                 presignSeconds = value
+            }
+            if let value = values["storage.link_secret"], !value.isEmpty {
+                guard SignedMediaLink.isValidSecret(value) else {
+                    throw ConfigError(description: "storage.link_secret must be at least 32 letters, digits, - or _ (e.g. openssl rand -hex 32); it is written into nginx's config")
+                }
+                linkSecret = value
             }
             guard backend == .s3 else { return }
             if !(s3Endpoint.hasPrefix("https://") || s3Endpoint.hasPrefix("http://")) {
