@@ -83,6 +83,8 @@ mkdir -p "$state/nginx-temp"
 # under /root; in this private dev setup they run as the user who started it.
 user_line=""
 [ "$(id -u)" -eq 0 ] && user_line="user root;"
+access_log_directive=off
+[ "$access_log" != off ] && access_log_directive="$access_log pictor"
 sed -e "s|@STATE@|$state|g" -e "s|@NGINX_WORKERS@|$nginx_workers|g" -e "s|@USER_LINE@|$user_line|g" \
-    -e "s|@ACCESS_LOG@|$access_log|g" "$root/nginx/dev.conf.in" > "$state/nginx.conf"
+    -e "s|@ACCESS_LOG@|$access_log_directive|g" "$root/nginx/dev.conf.in" > "$state/nginx.conf"
 echo "$state/nginx.conf"

@@ -37,14 +37,17 @@ final class ConnectionSet: Sendable {
     private let open = Atomic<Int>(0)
     /// When draining ends (nanoseconds of the monotonic clock); 0 while not stopping.
     private let drainDeadline = Atomic<UInt64>(0)
+    private let onAccept: @Sendable () -> Void
     private let logger: @Sendable (String) -> Void
 
     /// `wakeFD` becomes readable (and stays so) when the server stops; kept connections are
     /// then served for up to `drainSeconds` more.
-    init(listenFD: Int32, wakeFD: Int32, drainSeconds: Double, logger: @escaping @Sendable (String) -> Void) {
+    init(listenFD: Int32, wakeFD: Int32, drainSeconds: Double, onAccept: @escaping @Sendable () -> Void = {},
+         logger: @escaping @Sendable (String) -> Void) {
         self.listenFD = listenFD
         self.wakeFD = wakeFD
         self.drainSeconds = drainSeconds
+        self.onAccept = onAccept
         self.logger = logger
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         precondition(epoll >= 0, "epoll_create1 failed")
@@ -113,6 +116,7 @@ final class ConnectionSet: Sendable {
         _ = epoll_ctl(epoll, EPOLL_CTL_MOD, listenFD, &listen)
         guard connection < 0 else {
             open.add(1, ordering: .acquiringAndReleasing)
+            onAccept()
             return connection
         }
         if failure != EAGAIN, failure != EWOULDBLOCK, failure != EINTR, failure != ECONNABORTED {

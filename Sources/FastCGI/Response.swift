@@ -11,6 +11,10 @@ public struct Response: Sendable {
     /// once the head is written, with a function that sends one piece and returns false once
     /// the client has gone away (then stop). `body` is not sent, nor a Content-Length.
     public var streamedBody: (@Sendable (_ send: ([UInt8]) -> Bool) -> Void)?
+    /// For the pool's request log and metrics, never sent: the route that answered (such as
+    /// `GET /generations/{id}`; nil for a request no route took) and the user it was for.
+    public var route: String?
+    public var user: String?
 
     public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status

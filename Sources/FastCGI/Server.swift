@@ -36,14 +36,17 @@ public struct ServerConfiguration: Sendable {
     public var accessLog: Bool
     /// How long a stopping worker goes on answering on the connections nginx keeps open to it.
     public var drainSeconds: Double
+    /// Requests that take at least this long are logged as slow and counted (0: never).
+    public var slowRequestSeconds: Double
 
     public init(threads: Int = 8, maxRequests: Int = 0, maxBodyBytes: Int = 10 << 20, accessLog: Bool = true,
-                drainSeconds: Double = 10) {
+                drainSeconds: Double = 10, slowRequestSeconds: Double = 0) {
         self.threads = threads
         self.maxRequests = maxRequests
         self.maxBodyBytes = maxBodyBytes
         self.accessLog = accessLog
         self.drainSeconds = drainSeconds
+        self.slowRequestSeconds = slowRequestSeconds
     }
 }
 
@@ -63,6 +66,8 @@ public final class FastCGIServer: Sendable {
     private let logger: Logger
     private let makeResponder: @Sendable () -> Responder
     private let onRecycle: @Sendable () -> Void
+    /// This worker's slot in the pool's scoreboard (nil when it runs on its own).
+    private let scoreboard: Scoreboard.Slot?
     /// On closing a connection libfcgi shuts down its side and then waits (up to 2 s) for nginx
     /// to close the other, so that TCP cannot reset the connection over unread input and lose
     /// the response. A unix socket never discards what was written, so there the thread
@@ -82,21 +87,23 @@ public final class FastCGIServer: Sendable {
     ///   what must not be shared between threads (a database connection).
     /// - Parameter onRecycle: called once when `maxRequests` is reached, as the worker begins
     ///   to stop (the master starts its replacement then, not once it has left).
+    /// - Parameter scoreboard: where this worker counts its requests for the pool's metrics.
     public init(listenFD: Int32, configuration: ServerConfiguration, logger: Logger,
                 makeResponder: @escaping @Sendable () -> Responder,
-                onRecycle: @escaping @Sendable () -> Void = {}) {
+                onRecycle: @escaping @Sendable () -> Void = {}, scoreboard: Scoreboard.Slot? = nil) {
         self.listenFD = listenFD
         self.configuration = configuration
         self.logger = logger
         self.makeResponder = makeResponder
         self.onRecycle = onRecycle
+        self.scoreboard = scoreboard
         listensOnUnixSocket = Self.isUnixSocket(listenFD)
         var pipeFDs: [Int32] = [-1, -1]
         precondition(pipe(&pipeFDs) == 0, "pipe failed")
         (wakeRead, wakeWrite) = (pipeFDs[0], pipeFDs[1])
-        connections = ConnectionSet(listenFD: listenFD, wakeFD: wakeRead, drainSeconds: configuration.drainSeconds) { [logger] in
-            logger.warning("\($0)")
-        }
+        connections = ConnectionSet(listenFD: listenFD, wakeFD: wakeRead, drainSeconds: configuration.drainSeconds,
+                                    onAccept: { [scoreboard] in scoreboard?.connectionAccepted() },
+                                    logger: { [logger] in logger.warning("\($0)") })
     }
 
     deinit {
@@ -117,8 +124,10 @@ public final class FastCGIServer: Sendable {
         _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
         startSignalWatcher()
 
+        scoreboard?.begin(threads: max(1, configuration.threads))
         let threads = (0..<max(1, configuration.threads)).map { _ in startThread { [self] in serve() } }
         waitForStop()
+        scoreboard?.setDraining()
         let reason = stopReason.withLock { $0 } ?? ""
         logger.info("worker \(getpid()) stopping (\(reason)): no new connections, answering on the kept ones until nginx closes them")
 
@@ -231,6 +240,7 @@ public final class FastCGIServer: Sendable {
 
     private func handle(_ raw: inout FCGX_Request, _ responder: Responder) {
         let started = DispatchTime.now().uptimeNanoseconds
+        _ = scoreboard?.requestStarted(threads: max(1, configuration.threads))
         let params = Self.params(raw.envp)
         let request: Request, response: Response
         switch BodyReader.read(from: raw.in, declaredLength: params["CONTENT_LENGTH"],
@@ -246,9 +256,13 @@ public final class FastCGIServer: Sendable {
             response = responder.badRequest(request, reason: reason)
         }
         write(response, &raw)
-        if configuration.accessLog {
-            let millis = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
-            logger.info("\(request.method) \(request.path) \(response.status) \(String(format: "%.2f", millis))ms")
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let slow = configuration.slowRequestSeconds > 0 && seconds >= configuration.slowRequestSeconds
+        scoreboard?.requestFinished(route: response.route, status: response.status, seconds: seconds, slow: slow)
+        if slow {
+            logger.warning("slow request: \(RequestLogLine(request, response, seconds: seconds))")
+        } else if configuration.accessLog {
+            logger.info("\(RequestLogLine(request, response, seconds: seconds))")
         }
     }
 

@@ -38,6 +38,8 @@ public final class Supervisor {
         let generation: Int
         let started: Date
         var stopDeadline: Date?
+        /// Its slot in the scoreboard, freed when it exits.
+        let slot: Int?
     }
     private var workers: [pid_t: Worker] = [:]
     private var generation = 0
@@ -46,14 +48,22 @@ public final class Supervisor {
     private var pendingStarts: [Date] = []
     /// The master's end of the pipe workers announce their recycling on, and theirs.
     private var noticeRead: Int32 = -1, noticeWrite: Int32 = -1
+    /// The routes the workers count requests by, for the scoreboard made at start.
+    private let routes: [String]
+    private var scoreboard: Scoreboard?
+    /// Room for every worker of a pool of 256 (the most server.workers allows) and as many draining.
+    static let scoreboardSlots = 512
 
     /// - Parameters:
     ///   - workerCommand: the argv of a worker (argv[0] is the executable path), asked anew at
     ///     every start so a reload runs the binary that is on disk now.
     ///   - reloadConfiguration: read again on SIGHUP; nil keeps the current one.
+    ///   - routes: the labels workers count requests by in the scoreboard (`Response.route`).
     public init(listenFD: Int32, configuration: SupervisorConfiguration, logger: Logger,
                 workerCommand: @escaping () -> [String],
-                reloadConfiguration: @escaping () -> SupervisorConfiguration? = { nil }) {
+                reloadConfiguration: @escaping () -> SupervisorConfiguration? = { nil },
+                routes: [String] = []) {
+        self.routes = routes
         self.listenFD = listenFD
         self.configuration = configuration
         self.logger = logger
@@ -69,6 +79,8 @@ public final class Supervisor {
         var set = Signals.set(watched)
         openNoticePipe()
         defer { close(noticeRead); close(noticeWrite) }
+        scoreboard = Scoreboard.create(slots: Self.scoreboardSlots, routes: routes)
+        if scoreboard == nil { logger.warning("no shared memory for the scoreboard: /status and /metrics show no pool figures") }
         logger.info("master \(getpid()) starting \(configuration.workers) workers")
         for _ in 0..<configuration.workers { startWorker() }
 
@@ -97,6 +109,8 @@ public final class Supervisor {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, listenFD, Self.workerListenFD)
         posix_spawn_file_actions_adddup2(&actions, noticeWrite, Self.workerNoticeFD)
+        let slot = scoreboard?.reserveSlot()
+        if let scoreboard, slot != nil { posix_spawn_file_actions_adddup2(&actions, scoreboard.fd, Scoreboard.workerFD) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -114,13 +128,17 @@ public final class Supervisor {
 
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
-        let result = posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, environ)
+        var cEnvironment: [UnsafeMutablePointer<CChar>?] = Self.workerEnvironment(slot: slot).map { strdup($0) } + [nil]
+        defer { for variable in cEnvironment { free(variable) } }
+        let result = posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, &cEnvironment)
         guard result == 0 else {
             logger.error("cannot start worker \(argv[0]): \(String(cString: strerror(result)))")
+            if let slot { scoreboard?.release(slot) }
             scheduleRestart()
             return
         }
-        workers[pid] = Worker(generation: generation, started: Date())
+        if let slot { scoreboard?.assign(slot, to: pid) }
+        workers[pid] = Worker(generation: generation, started: Date(), slot: slot)
         logger.info("worker \(pid) started")
     }
 
@@ -130,6 +148,7 @@ public final class Supervisor {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
             guard let worker = workers.removeValue(forKey: pid) else { continue }
+            if let slot = worker.slot { scoreboard?.release(slot) }
             let how = Self.describeExit(status)
             if stopping || worker.generation != generation || worker.stopDeadline != nil {
                 logger.info("worker \(pid) exited (\(how))")
@@ -139,21 +158,43 @@ public final class Supervisor {
             if how == "exit 0" {
                 // It left without announcing it (its notice was lost): replace it now.
                 logger.info("worker \(pid) recycled, starting a new one")
+                scoreboard?.count(.recycles)
                 startWorker()
             } else {
                 logger.warning("worker \(pid) died (\(how)) after \(String(format: "%.1f", lifetime))s, restarting")
+                scoreboard?.count(.restarts)
                 scheduleRestart(crashedAfter: lifetime)
             }
         }
     }
 
+    /// The master's environment, and the worker's scoreboard slot.
+    private static func workerEnvironment(slot: Int?) -> [String] {
+        var variables: [String] = []
+        var cursor = environ
+        while let variable = cursor.pointee {
+            let text = String(cString: variable)
+            if !text.hasPrefix(Scoreboard.slotVariable + "=") { variables.append(text) }
+            cursor += 1
+        }
+        if let slot { variables.append(Scoreboard.slotVariable + "=\(slot)") }
+        return variables
+    }
+
+    /// The descriptor again at 10 or above, closed on exec; the original is closed.
+    static func moveHigh(_ fd: Int32) -> Int32 {
+        let high = fcntl(fd, F_DUPFD_CLOEXEC, 10)
+        guard high >= 0 else { return fd }
+        close(fd)
+        return high
+    }
+
     private func openNoticePipe() {
         var fds: [Int32] = [-1, -1]
         precondition(pipe(&fds) == 0, "pipe failed")
-        (noticeRead, noticeWrite) = (fds[0], fds[1])
-        // Neither end leaks into what workers run (the dup2 for fd 4 clears the flag there);
-        // the master never waits on its end.
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // Neither end leaks into what workers run (the dup2 for fd 4 clears the flag there),
+        // and both sit above the numbers workers get them at, so no dup2 overwrites another's source.
+        (noticeRead, noticeWrite) = (Self.moveHigh(fds[0]), Self.moveHigh(fds[1]))
         _ = fcntl(noticeRead, F_SETFL, fcntl(noticeRead, F_GETFL) | O_NONBLOCK)
     }
 
@@ -172,6 +213,7 @@ public final class Supervisor {
             guard !stopping, let worker = workers[pid], worker.stopDeadline == nil, worker.generation == generation else { continue }
             workers[pid]?.stopDeadline = Date().addingTimeInterval(configuration.gracefulTimeout)
             logger.info("worker \(pid) is recycling, starting its replacement")
+            scoreboard?.count(.recycles)
             startWorker()
         }
     }
@@ -197,6 +239,7 @@ public final class Supervisor {
         logger.info("master \(getpid()) reloading: starting \(configuration.workers) new workers, old ones drain")
         let old = workers.keys.filter { workers[$0]?.stopDeadline == nil }
         generation += 1
+        scoreboard?.count(.reloads)
         pendingStarts.removeAll()
         for _ in 0..<configuration.workers { startWorker() }
         for pid in old { askToStop(pid) }

@@ -16,7 +16,8 @@ struct Serve: ParsableCommand {
         do { config = try options.load() } catch { fail("\(error)") }
         let logger = bootstrapLogging(level: config.server.logLevel, label: "pictor")
         // Fail now, in the terminal, rather than in every worker.
-        do { _ = try App(config: config, logger: logger) } catch { fail("\(error)") }
+        let app: App
+        do { app = try App(config: config, logger: logger) } catch { fail("\(error)") }
 
         try prepareSocketDirectory(config.server.listen)
         let listenFD: Int32
@@ -39,7 +40,8 @@ struct Serve: ParsableCommand {
                     return nil
                 }
                 return SupervisorConfiguration(workers: fresh.server.workers, gracefulTimeout: fresh.server.gracefulTimeout)
-            })
+            },
+            routes: app.routeLabels)
         supervisor.run()
         if Self.isUnixSocket(config.server.listen) { unlink(config.server.listen) }
     }
@@ -78,10 +80,12 @@ struct ServeWorker: ParsableCommand {
                                                maxRequests: config.server.maxRequests,
                                                maxBodyBytes: config.server.maxBodyBytes,
                                                accessLog: config.server.accessLog,
-                                               drainSeconds: config.server.drainTimeout),
+                                               drainSeconds: config.server.drainTimeout,
+                                               slowRequestSeconds: config.server.slowRequest),
             logger: logger,
             makeResponder: { app.makeResponder() },
-            onRecycle: { Supervisor.announceRecycling() })
+            onRecycle: { Supervisor.announceRecycling() },
+            scoreboard: Scoreboard.workerSlot)
         watchMaster(server)
         server.run()
     }

@@ -119,6 +119,17 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(try user.object(user.get("/api/v1/me"))["credits"] as? Int, 49)
     }
 
+    func testTheRequestIDGoesOnToTheProvider() throws {
+        let user = try APIUser.create(on: stack)
+        let prompt = "a request id \(UUID().uuidString)"
+        let response = try user.post(#"{"prompt": "\#(prompt)", "model": "gpu", "width": 512, "height": 512}"#)
+        XCTAssertEqual(response.status, 202, response.text)
+        let requestID = try XCTUnwrap(response.header("x-request-id"))
+        XCTAssertEqual(try user.finished(try XCTUnwrap(try user.object(response)["id"] as? String))["status"] as? String, "succeeded")
+        let call = try XCTUnwrap(Self.fake.server.requests.last { String(decoding: $0.body, as: UTF8.self).contains(prompt) })
+        XCTAssertEqual(call.header("x-request-id"), requestID, "one id from nginx's log to the provider's")
+    }
+
     func testCountMakesSeveralImagesEachCharged() throws {
         let user = try APIUser.create(on: stack)
         let response = try user.post(#"{"prompt": "three moons", "model": "sdxl", "count": 3, "width": 512, "height": 512}"#)

@@ -68,7 +68,7 @@ final class MediaLinkTests: XCTestCase {
         return path + "?e=\(expires)&s=" + signature
     }
 
-    /// The pool's access-log lines ("GET /path 200 1.23ms") written since the log had
+    /// The pool's access-log lines ("method=GET path=/path status=200 …") written since the log had
     /// `offset` bytes, up to a marker request sent now: any request the pool answered before the
     /// marker is logged before it.
     private func poolRequests(since offset: Int) throws -> [String] {
@@ -77,7 +77,7 @@ final class MediaLinkTests: XCTestCase {
         try stack.waitFor("the marker in the pool's log") { stack.pictorLog().contains(marker) }
         let log = stack.pictorLog().utf8.dropFirst(offset)
         let lines = String(decoding: log, as: UTF8.self).split(separator: "\n")
-        let requests = lines.compactMap { $0.firstMatch(of: #/(GET|HEAD|POST|PATCH|DELETE) (/\S*) ([0-9]{3}) /#) }
+        let requests = lines.compactMap { $0.firstMatch(of: #/method=(GET|HEAD|POST|PATCH|DELETE) path=(/\S*) status=([0-9]{3}) /#) }
             .map { "\($0.output.1) \($0.output.2) \($0.output.3)" }
         XCTAssertEqual(requests.last, "GET \(marker) 404")
         return Array(requests.dropLast())

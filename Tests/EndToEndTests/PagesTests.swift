@@ -177,10 +177,13 @@ final class PagesTests: XCTestCase {
         XCTAssertEqual(newConnections, 0, "every request after the first reused the connection")
     }
 
-    func testEveryRequestIsLoggedWithStatusAndDuration() throws {
-        _ = try client.get(base + "/terms?from=log-test")
+    func testEveryRequestIsLoggedOnOneStructuredLine() throws {
+        let response = try client.get(base + "/terms?from=log-test")
+        let requestID = try XCTUnwrap(response.header("x-request-id"))
+        let pattern = #"method=GET path=/terms status=200 ms=[0-9.]+ route="GET /terms" request_id=\#(requestID)"#
         try Self.stack.waitFor("the access log line") {
-            Self.stack.pictorLog().range(of: #"GET /terms 200 [0-9.]+ms"#, options: .regularExpression) != nil
+            Self.stack.pictorLog().range(of: pattern, options: .regularExpression) != nil
         }
+        XCTAssertFalse(Self.stack.pictorLog().contains("log-test"), "the query string is never logged")
     }
 }

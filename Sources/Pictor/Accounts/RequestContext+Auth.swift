@@ -55,6 +55,7 @@ extension RequestContext {
             responseCookies.append(Cookie.set(SessionStore.cookieName, token, maxAge: SessionStore.lifetime, secure: request.isHTTPS))
         }
         loadedSession = .some(session)
+        if let session { knownUserID = session.user.id }
     }
 
     /// The API caller: a Bearer key, else the session cookie (whose CSRF header the pipeline
@@ -66,6 +67,7 @@ extension RequestContext {
             guard let user = try APIKeyStore(db: db()).authenticate(secret: secret) else {
                 throw HTTPError.unauthorized("The API key is missing, malformed or revoked.")
             }
+            knownUserID = user.id
             return user
         case .malformed:
             throw HTTPError.unauthorized("The API key is missing, malformed or revoked.")

@@ -17,6 +17,8 @@ public struct Config: Sendable {
         /// How long a stopping worker goes on answering on the connections nginx keeps open,
         /// waiting for nginx to close them (nginx's upstream keepalive_time bounds that).
         public var drainTimeout = 10.0
+        /// Requests taking at least this many seconds are logged as slow (0: never).
+        public var slowRequest = 5.0
         public var accessLog = true
         public var logLevel = "info"
     }
@@ -121,7 +123,7 @@ public struct Config: Sendable {
     /// Every key the file may set (and the environment may override).
     static let keys = [
         "server.listen", "server.listen_mode", "server.workers", "server.threads",
-        "server.max_requests", "server.max_body_bytes", "server.graceful_timeout", "server.drain_timeout",
+        "server.max_requests", "server.max_body_bytes", "server.graceful_timeout", "server.drain_timeout", "server.slow_request",
         "server.access_log", "server.log_level",
         "site.name", "site.public_url", "site.operator_name", "site.contact_email", "site.legal_updated",
         "accounts.signup_bonus", "accounts.login_max_failures", "accounts.login_window", "accounts.signup_per_hour",
@@ -181,6 +183,7 @@ public struct Config: Sendable {
         try reader.int("server.max_body_bytes", into: &server.maxBodyBytes, range: 1024...(1 << 30))
         try reader.double("server.graceful_timeout", into: &server.gracefulTimeout)
         try reader.double("server.drain_timeout", into: &server.drainTimeout)
+        try reader.double("server.slow_request", into: &server.slowRequest)
         try reader.bool("server.access_log", into: &server.accessLog)
         reader.string("server.log_level", into: &server.logLevel)
         reader.string("site.name", into: &site.name)

@@ -16,7 +16,8 @@ enum GenerationAPI {
         let idempotencyKey = try APIRequest.idempotencyKey(context.request)
         let wait = try APIRequest.waitSeconds(context.request)
         var generations = try GenerationStore(db: context.db())
-            .start(raw, userID: user.id, config: context.app.config, moderator: context.app.moderator, idempotencyKey: idempotencyKey)
+            .start(raw, userID: user.id, config: context.app.config, moderator: context.app.moderator, idempotencyKey: idempotencyKey,
+                   requestID: context.requestID)
         var waited = false
         if let wait {
             let db = try context.db(), started = generations

@@ -50,7 +50,8 @@ enum GenerationPages {
         do {
             raw = try GenerationInput.raw(fromForm: fields)
             let created = try GenerationStore(db: context.db()).start(raw, userID: user.id, config: context.app.config,
-                                                                        moderator: context.app.moderator, idempotencyKey: nil)
+                                                                        moderator: context.app.moderator, idempotencyKey: nil,
+                                                                        requestID: context.requestID)
             // Back to the workspace, which shows the request's images as they arrive and keeps
             // the form as it was sent.
             return .redirect(to: "/generate?batch=" + created[0].batchID.uuidString.lowercased() + "#results")

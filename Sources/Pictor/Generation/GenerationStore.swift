@@ -14,8 +14,9 @@ struct GenerationStore {
     /// idempotent replay, the per-user rate limit, the content check, then `create`. Each step refuses before
     /// anything is charged. A retry with the same Idempotency-Key and body gets the first
     /// answer without counting against the rate limit: it asks for nothing new.
+    /// `requestID` (the request's X-Request-ID) goes with each job to its provider.
     func start(_ raw: GenerationInput.Raw, userID: Int64, config: Config, moderator: PromptModerator,
-               idempotencyKey: String?) throws -> [Generation] {
+               idempotencyKey: String?, requestID: String? = nil) throws -> [Generation] {
         let input = try GenerationInput(raw, models: config.models)
         let model = config.models.first { $0.name == input.model }!
         if let idempotencyKey, let earlier = try replay(userID: userID, key: idempotencyKey, requestHash: input.requestHash) {
@@ -24,7 +25,8 @@ struct GenerationStore {
         try GenerationLimits.checkRate(userID: userID, db: db, config: config.generation)
         // After the rate limit, so refused prompts count in it; before anything is charged or sent.
         try moderator.check(input.prompt, userID: userID)
-        return try create(userID: userID, input: input, model: model, idempotencyKey: idempotencyKey, lowCredit: LowCreditAlert(config))
+        return try create(userID: userID, input: input, model: model, idempotencyKey: idempotencyKey,
+                          lowCredit: LowCreditAlert(config), requestID: requestID)
     }
 
     /// Queues `input.count` generations and debits their cost, all or nothing: the usage rows
@@ -32,7 +34,7 @@ struct GenerationStore {
     /// The same `idempotencyKey` with the same request returns the first call's generations.
     /// A balance the charge takes below the low-credit threshold queues that email in the same transaction.
     func create(userID: Int64, input: GenerationInput, model: ImageModel, idempotencyKey: String?,
-                lowCredit: LowCreditAlert? = nil) throws -> [Generation] {
+                lowCredit: LowCreditAlert? = nil, requestID: String? = nil) throws -> [Generation] {
         let requestHash = input.requestHash
         if let idempotencyKey, let earlier = try replay(userID: userID, key: idempotencyKey, requestHash: requestHash) {
             return earlier
@@ -44,12 +46,12 @@ struct GenerationStore {
                 for index in 0..<input.count {
                     let row = try db.query("""
                         INSERT INTO generations AS g (user_id, batch_id, prompt, negative_prompt, model, provider, width, height,
-                                                      seed, credit_cost, public, idempotency_key, request_hash)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                                      seed, credit_cost, public, idempotency_key, request_hash, request_id)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                         RETURNING \(Generation.columns)
                         """, [userID, batch, input.prompt, input.negativePrompt, model.name, model.provider, input.width, input.height,
                               Int64((UInt64(input.seed) + UInt64(index)) % (1 << 32)), model.creditCost, input.isPublic,
-                              index == 0 ? idempotencyKey : nil, requestHash])[0]
+                              index == 0 ? idempotencyKey : nil, requestHash, requestID])[0]
                     let generation = try Generation(row: row)
                     try Ledger(db: db).charge(generation, reason: "\(model.name) \(input.width)x\(input.height)")
                     created.append(generation)

@@ -41,6 +41,7 @@ struct ImageJob {
             steps: model.defaultSteps, deadline: deadline)
         request.resumeJobID = job.providerJobID
         request.onAccepted = onAccepted
+        request.requestID = job.requestID
         var bytes = try provider.generate(request)
         var (width, height, format) = try Self.check(bytes, width: generation.width, height: generation.height)
         if model.upscale {

@@ -13,6 +13,8 @@ struct ClaimedJob: Sendable {
     let token: String
     /// The provider's own job id saved by an earlier attempt (PixelAPI), to resume polling.
     let providerJobID: String?
+    /// The X-Request-ID of the request that asked for it, sent on to the provider.
+    let requestID: String?
 }
 
 struct JobQueue {
@@ -33,11 +35,11 @@ struct JobQueue {
                 WHERE g.id = (SELECT g2.id FROM generations g2
                               WHERE \(condition) AND NOT g2.model = ANY(string_to_array($3, ','))
                               ORDER BY g2.created_at FOR UPDATE SKIP LOCKED LIMIT 1)
-                RETURNING \(Generation.columns), g.attempts, g.provider_job_id
+                RETURNING \(Generation.columns), g.attempts, g.provider_job_id, g.request_id
                 """, [policy.lease, token, busyModels.joined(separator: ",")])
             if let row = rows.first {
                 return ClaimedJob(generation: try Generation(row: row), attempts: try row.get("attempts"),
-                                  token: token, providerJobID: try row.get("provider_job_id"))
+                                  token: token, providerJobID: try row.get("provider_job_id"), requestID: try row.get("request_id"))
             }
         }
         return nil

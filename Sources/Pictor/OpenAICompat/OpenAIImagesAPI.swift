@@ -22,11 +22,11 @@ enum OpenAIImagesAPI {
         let format = try ResponseFormat(body.response_format)
         let raw = try nativeRequest(body, models: context.app.config.models)
         let idempotencyKey = try APIRequest.idempotencyKey(context.request)
-        let app = context.app, db = try context.db()
+        let app = context.app, db = try context.db(), requestID = context.requestID
         let seconds = min(app.config.generation.jobTimeout + waitMargin, maxWait)
         let waited = try app.waitSlots.withSlot { () throws -> [Generation] in
             let started = try GenerationStore(db: db).start(raw, userID: user.id, config: app.config, moderator: app.moderator,
-                                                                          idempotencyKey: idempotencyKey)
+                                                                          idempotencyKey: idempotencyKey, requestID: requestID)
             return try GenerationAPI.waitForResults(started, seconds: seconds, userID: user.id, db: db)
         }
         guard let generations = waited else {

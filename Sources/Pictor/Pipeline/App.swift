@@ -33,6 +33,11 @@ public final class App: Sendable {
         pipeline = Pipeline(router: try Router(Routes.all(config: config)), logger: logger, corsOrigins: config.corsOrigins)
     }
 
+    /// Every route as `METHOD /pattern`, the labels the pool counts requests by (Response.route).
+    public var routeLabels: [String] {
+        Routes.all(config: config).map { $0.method + " " + $0.pattern }
+    }
+
     /// A responder for one request thread, with its own database connection.
     public func makeResponder() -> Responder {
         AppResponder(app: self, database: DatabaseHandle(url: config.databaseURL))

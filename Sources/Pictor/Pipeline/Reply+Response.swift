@@ -33,6 +33,8 @@ extension Reply {
         if validated, response.status == 200 { response = Self.conditional(response, ifNoneMatch: context.request.header("if-none-match")) }
         if !context.requestID.isEmpty { response.setHeader("X-Request-ID", context.requestID) }
         for cookie in context.responseCookies { response.addHeader("Set-Cookie", cookie) }
+        response.route = context.route.map { $0.method + " " + $0.pattern }
+        response.user = context.knownUserID.map(String.init)
         return response
     }
 }

@@ -16,6 +16,8 @@ struct RequestContext {
     var credential = Credential.none
     /// The route RoutingMiddleware found; its handler answers.
     var route: Route?
+    /// The user the request turned out to be for (session or API key), for the request log.
+    var knownUserID: Int64?
     /// Values captured by `{name}` segments of the route.
     var parameters: [String: String] = [:]
     let database: DatabaseHandle

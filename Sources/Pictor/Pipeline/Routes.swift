@@ -10,6 +10,9 @@ enum Routes {
             .get("/privacy", Pages.privacy),
             .get("/terms", Pages.terms),
             .get("/healthz", Health.healthz),
+            // Operators only: nginx lets the addresses they allow through (nginx/site.conf.in).
+            .get("/metrics", Metrics.metrics),
+            .get("/status", PoolStatus.status),
             .get("/pricing", PricingPages.pricing),
 
             // Billing (Stripe)

@@ -41,20 +41,20 @@ struct A1111Provider: ImageProvider {
     func generate(_ request: ProviderRequest) throws -> [UInt8] {
         let body = Body(prompt: request.prompt, negative_prompt: request.negativePrompt, width: request.width,
                         height: request.height, seed: Int(request.seed), steps: request.steps)
-        let answer = try post("/sdapi/v1/txt2img", body, answer: Answer.self, deadline: request.deadline)
+        let answer = try post("/sdapi/v1/txt2img", body, answer: Answer.self, request: request)
         guard let first = answer.images.first else { throw ProviderError.failed("it sent no image") }
         return try Self.decodeImage(first)
     }
 
     func upscale2x(_ image: [UInt8], request: ProviderRequest) throws -> [UInt8]? {
         let body = UpscaleBody(image: Base64.encode(image), upscaling_resize: 2, upscaler_1: Self.upscaler)
-        let answer = try post("/sdapi/v1/extra-single-image", body, answer: UpscaleAnswer.self, deadline: request.deadline)
+        let answer = try post("/sdapi/v1/extra-single-image", body, answer: UpscaleAnswer.self, request: request)
         return try Self.decodeImage(answer.image)
     }
 
     private func post<Body: Encodable, Answer: Decodable>(_ path: String, _ body: Body, answer: Answer.Type,
-                                                          deadline: Date) throws -> Answer {
-        let call = ProviderCall(settings: settings, deadline: deadline)
+                                                          request: ProviderRequest) throws -> Answer {
+        let call = ProviderCall(settings: settings, deadline: request.deadline, requestID: request.requestID)
         let response = try call.send(HTTPRequest(method: "POST", url: settings.url + path,
                                                  headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
                                                  body: Array(try JSONEncoder().encode(body))))

@@ -20,6 +20,9 @@ struct ProviderRequest: Sendable {
     /// Called once a provider that polls has accepted the job, with its id, so the id is saved
     /// before the wait starts.
     var onAccepted: (@Sendable (String) -> Void)? = nil
+    /// The X-Request-ID of the request that asked for the image, sent on with every call, so
+    /// the provider's logs can be matched with Pictor's and nginx's.
+    var requestID: String? = nil
 }
 
 /// Draws images: the offline builtin generator, or a remote API over HTTPClient.

@@ -36,7 +36,7 @@ struct OpenAIImagesProvider: ImageProvider {
     }
 
     func generate(_ request: ProviderRequest) throws -> [UInt8] {
-        let call = ProviderCall(settings: settings, deadline: request.deadline)
+        let call = ProviderCall(settings: settings, deadline: request.deadline, requestID: request.requestID)
         let body = Body(model: request.providerModel, prompt: request.prompt, size: "\(request.width)x\(request.height)",
                         response_format: request.providerModel.hasPrefix("gpt-image") ? nil : "b64_json")
         let response = try call.send(HTTPRequest(method: "POST", url: settings.url + "/v1/images/generations",

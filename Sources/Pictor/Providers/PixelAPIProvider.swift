@@ -33,7 +33,7 @@ struct PixelAPIProvider: ImageProvider {
     }
 
     func generate(_ request: ProviderRequest) throws -> [UInt8] {
-        let call = ProviderCall(settings: settings, deadline: request.deadline)
+        let call = ProviderCall(settings: settings, deadline: request.deadline, requestID: request.requestID)
         var state: JobState
         if let resumed = request.resumeJobID {
             state = try poll(resumed, call: call)

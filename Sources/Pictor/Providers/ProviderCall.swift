@@ -8,6 +8,8 @@ import HTTPClient
 struct ProviderCall {
     let settings: ProviderSettings
     let deadline: Date
+    /// Sent as X-Request-ID with each call to the provider (not with image downloads).
+    var requestID: String? = nil
 
     /// Sends `request` to the provider (with its key, if it has one) and returns the answer,
     /// whatever its status but 429: a 429 is retried after its `Retry-After` while the deadline
@@ -17,6 +19,7 @@ struct ProviderCall {
         if let key = settings.key { request.headers.append(("Authorization", "Bearer " + key)) }
         // Some services' CDNs refuse requests without a product User-Agent.
         request.headers.append(("User-Agent", "Pictor/1.0"))
+        if let requestID { request.headers.append(("X-Request-ID", requestID)) }
         while true {
             let response = try transfer(request)
             guard response.status == 429 else { return response }
