@@ -23,10 +23,14 @@ public final class PictorStack {
     public let databaseURL: String
     public let configPath: String
     public let socketPath: String
+    /// The sockets of every pool (the first is `socketPath`).
+    public let socketPaths: [String]
     /// What Pictor signs private media links with and nginx checks them against (nil: no
     /// secret, pages link private images through the pool).
     public let linkSecret: String?
     private var serve: Process?
+    /// Every pool's `pictor serve` (the first is `serve`).
+    private var serves: [Process] = []
     private var nginx: Process?
     /// Running `pictor worker` processes.
     public private(set) var jobWorkers: [Process] = []
@@ -36,17 +40,22 @@ public final class PictorStack {
     ///   - keepConn: render nginx with `fastcgi_keep_conn on` and an upstream keepalive pool (as
     ///     shipped), or with a FastCGI connection per request.
     ///   - jobWorkers: `pictor worker` processes to start.
+    ///   - pools: `pictor serve` pools on one database and media directory, each with its own
+    ///     socket, config (pictor-N.conf for the second on) and log (pictor-N.log), all in
+    ///     nginx's upstream, as hosts scaled out would be.
     ///   - rateLimits: render nginx with the shipped per-address limits on POST /login and
     ///     /signup. Off by default: every test client is 127.0.0.1, so they would throttle whole
     ///     suites; the tests of those limits turn them on.
     ///   - A fresh `storage.link_secret` is configured, as `make run` does, unless `settings` sets
     ///     one (empty: none, pages link private images through the pool).
     public init(settings: [String: String] = [:], keepConn: Bool = true, workers: Int = 2, jobWorkers: Int = 0,
-                rateLimits: Bool = false) throws {
+                rateLimits: Bool = false, pools: Int = 1) throws {
         let postgres = PostgresServer.shared
         databaseURL = postgres.conninfo(database: try postgres.createDatabase(prefix: "e2e"))
         state = NSTemporaryDirectory() + "pictor-e2e-" + UUID().uuidString.prefix(8).lowercased()
-        socketPath = state + "/run/pictor.sock"
+        let run = state + "/run"
+        socketPath = run + "/pictor.sock"
+        socketPaths = [run + "/pictor.sock"] + (1..<max(1, pools)).map { run + "/pictor-\($0 + 1).sock" }
         let port = freePort()
         baseURL = "http://127.0.0.1:\(port)"
         for directory in ["run", "media/public", "media/private"] {
@@ -55,20 +64,28 @@ public final class PictorStack {
         configPath = state + "/pictor.conf"
         let secret = settings["storage.link_secret"] ?? Hex.encode(Crypto.randomBytes(32))
         linkSecret = secret.isEmpty ? nil : secret
-        try writeConfig(settings: settings.merging(["storage.link_secret": secret]) { mine, _ in mine }, workers: workers)
+        let poolSettings = settings.merging(["storage.link_secret": secret]) { mine, _ in mine }
+        try writeConfig(settings: poolSettings, workers: workers, socket: socketPath, to: configPath)
         // nginx reads the secret as production does: from the pool's environment file.
         let secretFile = state + "/pictor.env"
         try "PICTOR_STORAGE_LINK_SECRET=\(secret)\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
 
         _ = try runCommand(Self.binary, ["migrate", "--config", configPath])
-        serve = try start(Self.binary, ["serve", "--config", configPath], log: "pictor.log")
-        try waitFor("the FastCGI socket") { FileManager.default.fileExists(atPath: self.socketPath) }
+        for (index, socket) in socketPaths.enumerated() {
+            let suffix = index == 0 ? "" : "-\(index + 1)"
+            let config = state + "/pictor\(suffix).conf"
+            if index > 0 { try writeConfig(settings: poolSettings, workers: workers, socket: socket, to: config) }
+            serves.append(try start(Self.binary, ["serve", "--config", config], log: "pictor\(suffix).log"))
+            try waitFor("the FastCGI socket \(socket)") { FileManager.default.fileExists(atPath: socket) }
+        }
+        serve = serves.first
 
         let nginxConf = try runCommand(Self.root + "/scripts/nginx-site.sh", [
-            "--dev-state", state, "--socket", socketPath, "--media", state + "/media",
+            "--dev-state", state, "--media", state + "/media",
             "--listen", "127.0.0.1:\(port)", "--client-max-body", "2m", "--keep-conn", keepConn ? "on" : "off",
             "--rate-limits", rateLimits ? "on" : "off",
-        ] + (linkSecret == nil ? [] : ["--link-secret-env", secretFile])).trimmingCharacters(in: .whitespacesAndNewlines)
+        ] + socketPaths.flatMap { ["--socket", $0] }
+          + (linkSecret == nil ? [] : ["--link-secret-env", secretFile])).trimmingCharacters(in: .whitespacesAndNewlines)
         nginx = try start("/usr/sbin/nginx", ["-p", state, "-c", nginxConf], log: "nginx.out")
         for _ in 0..<jobWorkers { try startJobWorker() }
         let client = HTTPClient(connectTimeout: 1, timeout: 5)
@@ -88,9 +105,9 @@ public final class PictorStack {
         "model.flux-schnell-hd.sizes": "1024x1024, 1024x768, 768x1024, 512x512",
     ]
 
-    private func writeConfig(settings: [String: String], workers: Int) throws {
+    private func writeConfig(settings: [String: String], workers: Int, socket: String, to path: String) throws {
         var values = [
-            "server.listen": socketPath, "server.listen_mode": "0666", "server.workers": "\(workers)",
+            "server.listen": socket, "server.listen_mode": "0666", "server.workers": "\(workers)",
             "server.threads": "4", "server.max_body_bytes": "1048576", "server.graceful_timeout": "10",
             "server.drain_timeout": "6",
             "database.url": databaseURL, "paths.templates": Self.root + "/templates", "paths.public": Self.root + "/public",
@@ -113,7 +130,7 @@ public final class PictorStack {
         sections["model"]?.sort { (rank($0), $0) < (rank($1), $1) }
         let text = sections.keys.sorted().map { "[\($0)]\n" + ($0 == "model" ? sections[$0]! : sections[$0]!.sorted()).joined(separator: "\n") }
             .joined(separator: "\n\n")
-        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     private func start(_ path: String, _ arguments: [String], log: String) throws -> Process {
@@ -152,22 +169,30 @@ public final class PictorStack {
     public var masterPID: Int32 { serve?.processIdentifier ?? 0 }
 
     /// The current worker processes of the master (children by /proc).
-    public func workerPIDs() -> [Int32] {
+    public func workerPIDs() -> [Int32] { childPIDs(of: masterPID) }
+
+    private func childPIDs(of parent: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { Int32($0) }.filter { pid in
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
                   let close = stat.lastIndex(of: ")") else { return false }
             let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
-            return fields.count > 1 && fields[0] != "Z" && Int32(fields[1]) == masterPID
+            return fields.count > 1 && fields[0] != "Z" && Int32(fields[1]) == parent
         }.sorted()
     }
 
     /// Sends a signal to the master.
     public func signalMaster(_ signal: Int32) { kill(masterPID, signal) }
 
-    /// What `pictor serve` logged so far.
-    public func pictorLog() -> String {
-        (try? String(contentsOfFile: state + "/pictor.log", encoding: .utf8)) ?? ""
+    /// What `pictor serve` logged so far (the first pool's; `pool: 1` for the second's).
+    public func pictorLog(pool: Int = 0) -> String {
+        (try? String(contentsOfFile: state + (pool == 0 ? "/pictor.log" : "/pictor-\(pool + 1).log"), encoding: .utf8)) ?? ""
+    }
+
+    /// The master of pool `index`, and its workers.
+    public func poolPIDs(_ index: Int) -> (master: Int32, workers: [Int32]) {
+        let master = serves[index].processIdentifier
+        return (master, childPIDs(of: master))
     }
 
     /// What nginx logged as errors so far.
@@ -182,9 +207,10 @@ public final class PictorStack {
         for worker in jobWorkers where worker.isRunning { worker.terminate(); worker.waitUntilExit() }
         jobWorkers = []
         if let nginx, nginx.isRunning { nginx.terminate(); nginx.waitUntilExit() }
-        if let serve, serve.isRunning { serve.terminate(); serve.waitUntilExit() }
+        for serve in serves where serve.isRunning { serve.terminate(); serve.waitUntilExit() }
         nginx = nil
         serve = nil
+        serves = []
         if ProcessInfo.processInfo.environment["PICTOR_KEEP_TEST_STATE"] == nil {
             try? FileManager.default.removeItem(atPath: state)
         }
