@@ -357,7 +357,8 @@ final class GenerationFaultTests: XCTestCase {
         defer { fake.stop() }
         let stack = try PictorStack(settings: [
             "provider.a1111.url": fake.url, "model.gpu.provider": "a1111", "model.gpu.cost": "2", "model.gpu.sizes": "512x512",
-            "generation.lease": "5", "generation.job_timeout": "4",
+            // The fake takes 3 s; room for a busy machine before the job would time out.
+            "generation.lease": "8", "generation.job_timeout": "7",
         ], jobWorkers: 1)
         defer { stack.stop() }
         let user = try APIUser.create(on: stack)
