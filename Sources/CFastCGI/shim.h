@@ -1,4 +1,5 @@
-// libfcgi's threaded request API (fcgiapp.h), the only part Pictor uses, plus what the server
+// libfcgi's FCGX_OpenSocket (fcgiapp.h), the only part Pictor uses (records are read and written
+// by FastCGI/Records.swift and Server.swift, with every length bounded), plus what the server
 // needs from the system around it: epoll (threads share the wait for connections), accept4,
 // mallopt (freed page buffers are kept for the next request), and memfd with atomic counters
 // for the scoreboard the pool's processes share.

@@ -1,6 +1,4 @@
-// Reads a request body from libfcgi's stdin stream, enforcing the size limit.
-
-internal import CFastCGI
+// The request body's rules: exactly CONTENT_LENGTH bytes, within the size limit.
 
 enum BodyReader {
     enum Outcome: Equatable {
@@ -9,16 +7,8 @@ enum BodyReader {
         case malformed(String)
     }
 
-    /// The body, exactly `CONTENT_LENGTH` bytes. An oversize body is drained, not stored, so
-    /// nginx can finish sending it and the connection stays usable.
-    static func read(from stream: UnsafeMutablePointer<FCGX_Stream>?, declaredLength: String?, limit: Int) -> Outcome {
-        read(declaredLength: declaredLength, limit: limit) { buffer, count in
-            buffer.withMemoryRebound(to: CChar.self, capacity: count) { FCGX_GetStr($0, Int32(count), stream) }
-        }
-    }
-
-    /// The same, over any source of bytes (`readChunk` returns the bytes read, 0 at the end),
-    /// so the rules can be tested without a socket.
+    /// The body, exactly `CONTENT_LENGTH` bytes, from any source of bytes (`readChunk`
+    /// returns the bytes read, 0 at the end). An oversize body is drained, not stored.
     static func read(declaredLength: String?, limit: Int,
                      readChunk: (UnsafeMutablePointer<UInt8>, Int) -> Int32) -> Outcome {
         let text = declaredLength ?? ""

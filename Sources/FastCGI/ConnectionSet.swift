@@ -115,6 +115,9 @@ final class ConnectionSet: Sendable {
         var listen = Self.oneShot(listenFD)
         _ = epoll_ctl(epoll, EPOLL_CTL_MOD, listenFD, &listen)
         guard connection < 0 else {
+            // A request that stops arriving half-way (not nginx's doing) frees its thread after a minute.
+            var timeout = timeval(tv_sec: 60, tv_usec: 0)
+            _ = setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             open.add(1, ordering: .acquiringAndReleasing)
             onAccept()
             return connection
@@ -140,8 +143,8 @@ final class ConnectionSet: Sendable {
         }
     }
 
-    /// Counts a connection closed elsewhere (by libfcgi, after nginx closed its side or a
-    /// request that did not ask to keep it).
+    /// Counts a connection a server thread closed (nginx closed its side, the request did not
+    /// ask to keep it, or the records were not FastCGI as nginx speaks it).
     func closed() {
         open.subtract(1, ordering: .acquiringAndReleasing)
     }

@@ -1,4 +1,4 @@
-// The worker process's request loop: T threads, each with its own FCGX_Request and responder.
+// The worker process's request loop: T threads, each with its own record reader and responder.
 
 internal import CFastCGI
 import Foundation
@@ -52,9 +52,9 @@ public struct ServerConfiguration: Sendable {
 
 /// Serves FastCGI requests on an already-listening socket until told to stop.
 ///
-/// A thread calls into libfcgi only once work is there: it waits in the worker's
-/// `ConnectionSet` for a new connection or a request on a connection nginx kept open
-/// (`fastcgi_keep_conn`), then has libfcgi read that request. A graceful stop writes to a
+/// A thread waits in the worker's `ConnectionSet` for a new connection or a request on a
+/// connection nginx kept open (`fastcgi_keep_conn`), then reads that request's records
+/// itself (`RecordReader`, every length bounded) and answers. A graceful stop writes to a
 /// wake-up pipe in the same set: the worker takes no new connection, answers what comes on
 /// the kept ones until nginx has closed them (see `ConnectionSet`), and no thread is ever
 /// interrupted while it reads or answers a request.
@@ -68,11 +68,6 @@ public final class FastCGIServer: Sendable {
     private let onRecycle: @Sendable () -> Void
     /// This worker's slot in the pool's scoreboard (nil when it runs on its own).
     private let scoreboard: Scoreboard.Slot?
-    /// On closing a connection libfcgi shuts down its side and then waits (up to 2 s) for nginx
-    /// to close the other, so that TCP cannot reset the connection over unread input and lose
-    /// the response. A unix socket never discards what was written, so there the thread
-    /// closes at once (libfcgi does so for a "detached" request) and is free for the next one.
-    private let listensOnUnixSocket: Bool
 
     /// Why the server stops, set by the first `stop()`.
     private let stopReason = Mutex<String?>(nil)
@@ -97,7 +92,6 @@ public final class FastCGIServer: Sendable {
         self.makeResponder = makeResponder
         self.onRecycle = onRecycle
         self.scoreboard = scoreboard
-        listensOnUnixSocket = Self.isUnixSocket(listenFD)
         var pipeFDs: [Int32] = [-1, -1]
         precondition(pipe(&pipeFDs) == 0, "pipe failed")
         (wakeRead, wakeWrite) = (pipeFDs[0], pipeFDs[1])
@@ -115,10 +109,6 @@ public final class FastCGIServer: Sendable {
     /// `stop()`, or `maxRequests`; returns once every in-flight request has finished.
     public func run() {
         Signals.block(Signals.control)
-        FCGX_Init()
-        // libfcgi installs a SIGTERM handler that only sets its own shutdown flag (and then makes
-        // every accept fail); stop requests are taken by sigwait below instead.
-        signal(SIGTERM, SIG_DFL)
         signal(SIGPIPE, SIG_IGN)  // a client gone mid-write is an error to handle, not a reason to die
         keepFreedMemory()
         _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
@@ -177,57 +167,31 @@ public final class FastCGIServer: Sendable {
 
     private func serve() {
         let responder = makeResponder()
-        var request = FCGX_Request()
-        // No listening socket for libfcgi: connections are accepted in `connections`, and
-        // libfcgi only reads requests from them.
-        FCGX_InitRequest(&request, -1, 0)
-        defer { FCGX_Free(&request, 1) }
-
+        var reader = RecordReader()
         while case .connection(let connection) = connections.next() {
-            guard read(&request, from: connection) else {
+            reader.use(connection)
+            let request: IncomingRequest
+            do {
+                request = try reader.readRequest(limit: configuration.maxBodyBytes)
+            } catch {
+                // nginx closed a kept connection, or something that is not nginx wrote to the socket.
+                if case .refused(let reason) = error { logger.warning("closed a connection that does not speak FastCGI as nginx does: \(reason)") }
+                close(connection)
                 connections.closed()
                 continue
             }
-            handle(&request, responder)
-            if listensOnUnixSocket { request.detached = 1 }
-            // Past the drain deadline the worker must leave: the connection closes after this
-            // answer, though nginx might reuse it (the last resort; nginx normally closes first).
-            if connections.drainIsOver { request.keepConnection = 0 }
-            FCGX_Finish_r(&request)
+            let answered = handle(request, on: connection, responder)
             countRequest()
-            // Still open if nginx asked to keep it (and nothing failed): wait for its next request.
-            if request.ipcFd >= 0 {
-                connections.park(request.ipcFd)
-                request.ipcFd = -1
+            // Kept if nginx asked and all went well; past the drain deadline the worker must
+            // leave, so the connection closes after this answer (the last resort: nginx
+            // normally closes it first, see ConnectionSet).
+            if answered, request.keepConnection, !reader.hasUnreadBytes, !connections.drainIsOver {
+                connections.park(connection)
             } else {
+                close(connection)
                 connections.closed()
             }
         }
-    }
-
-    private static func isUnixSocket(_ fd: Int32) -> Bool {
-        var address = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let found = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return found == 0 && Int32(address.ss_family) == AF_UNIX
-    }
-
-    /// Has libfcgi read the request waiting on `connection`. False when there was none: nginx
-    /// closed a kept connection, or sent something that is not FastCGI (libfcgi then closed it).
-    private func read(_ request: inout FCGX_Request, from connection: Int32) -> Bool {
-        request.ipcFd = connection
-        // Marked as kept, so the finishing step at the start of FCGX_Accept_r leaves it open.
-        request.keepConnection = 1
-        let result = FCGX_Accept_r(&request)
-        if result < 0 {
-            // libfcgi closed the connection and, finding no listening socket, gave up (EBADF).
-            if result != -EBADF { logger.warning("reading a request failed: \(String(cString: strerror(-result)))") }
-            request.ipcFd = -1
-            return false
-        }
-        return true
     }
 
     private func countRequest() {
@@ -238,24 +202,23 @@ public final class FastCGIServer: Sendable {
         }
     }
 
-    private func handle(_ raw: inout FCGX_Request, _ responder: Responder) {
+    /// Answers one request; false when nginx went away before the whole answer was sent.
+    private func handle(_ incoming: IncomingRequest, on connection: Int32, _ responder: Responder) -> Bool {
         let started = DispatchTime.now().uptimeNanoseconds
         _ = scoreboard?.requestStarted(threads: max(1, configuration.threads))
-        let params = Self.params(raw.envp)
         let request: Request, response: Response
-        switch BodyReader.read(from: raw.in, declaredLength: params["CONTENT_LENGTH"],
-                               limit: configuration.maxBodyBytes) {
+        switch incoming.body {
         case .body(let body):
-            request = Request(params: params, body: body)
+            request = Request(params: incoming.params, body: body)
             response = responder.respond(to: request)
         case .tooLarge:
-            request = Request(params: params)
+            request = Request(params: incoming.params)
             response = responder.payloadTooLarge(request)
         case .malformed(let reason):
-            request = Request(params: params)
+            request = Request(params: incoming.params)
             response = responder.badRequest(request, reason: reason)
         }
-        write(response, &raw)
+        let sent = write(response, requestID: incoming.id, to: connection)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let slow = configuration.slowRequestSeconds > 0 && seconds >= configuration.slowRequestSeconds
         scoreboard?.requestFinished(route: response.route, status: response.status, seconds: seconds, slow: slow)
@@ -264,52 +227,23 @@ public final class FastCGIServer: Sendable {
         } else if configuration.accessLog {
             logger.info("\(RequestLogLine(request, response, seconds: seconds))")
         }
+        return sent
     }
 
-    /// Responses up to this size go through libfcgi's stream buffer.
-    static let directWriteThreshold = 16 << 10
-
-    /// Writes the response as FastCGI stdout records. libfcgi sends what it buffers in 8 KB
-    /// records, a write(2) each; a large page (a full gallery is ~85 KB) goes instead straight to
-    /// the connection in records of up to 64 KB with one write. libfcgi still ends the stream
-    /// and the request in FCGX_Finish_r; nothing is in its buffer, so the order holds.
-    private func write(_ response: Response, _ raw: inout FCGX_Request) {
+    /// Writes the response as stdout records and ends the request, in one writev(2) for all but
+    /// streamed bodies (a full gallery page is ~85 KB: two records, one system call).
+    private func write(_ response: Response, requestID: UInt16, to fd: Int32) -> Bool {
         let head = response.cgiHead()
-        if let streamed = response.streamedBody {
-            let requestID = raw.requestId, fd = raw.ipcFd
-            guard StdoutRecords.write(head, [], requestID: requestID, to: fd) else { return }
-            streamed { piece in StdoutRecords.write([], piece, requestID: requestID, to: fd) }
-            return
+        guard let streamed = response.streamedBody else {
+            return StdoutRecords.write(head, response.body, requestID: requestID, to: fd, ending: true)
         }
-        guard head.count + response.body.count > Self.directWriteThreshold else {
-            for part in [head, response.body] {
-                part.withUnsafeBufferPointer { buffer in
-                    buffer.withMemoryRebound(to: CChar.self) { _ = FCGX_PutStr($0.baseAddress, Int32($0.count), raw.out) }
-                }
-            }
-            return
+        guard StdoutRecords.write(head, [], requestID: requestID, to: fd) else { return false }
+        var sent = true
+        streamed { piece in
+            sent = StdoutRecords.write([], piece, requestID: requestID, to: fd)
+            return sent
         }
-        StdoutRecords.write(head, response.body, requestID: raw.requestId, to: raw.ipcFd)
-    }
-
-    /// Copies the params out: libfcgi frees them at the next accept. Each is a C string
-    /// `NAME=value`; split on bytes, as there are some thirty per request.
-    static func params(_ envp: FCGX_ParamArray?) -> [String: String] {
-        var params: [String: String] = [:]
-        guard var cursor = envp else { return params }
-        params.reserveCapacity(40)
-        while let entry = cursor.pointee {
-            let pair = UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self)
-            let length = strlen(entry)
-            if let equals = memchr(entry, Int32(UInt8(ascii: "=")), length) {
-                let nameLength = UnsafeRawPointer(equals) - UnsafeRawPointer(entry)
-                let name = String(decoding: UnsafeBufferPointer(start: pair, count: nameLength), as: UTF8.self)
-                params[name] = String(decoding: UnsafeBufferPointer(start: pair + nameLength + 1, count: length - nameLength - 1),
-                                      as: UTF8.self)
-            }
-            cursor += 1
-        }
-        return params
+        return sent && StdoutRecords.write([], [], requestID: requestID, to: fd, ending: true)
     }
 }
 
@@ -321,28 +255,32 @@ enum StdoutRecords {
 
     /// The 8-byte record headers for `length` bytes of content: version 1, type 6 (stdout),
     /// the request id, the content length, no padding.
-    static func headers(contentLength length: Int, requestID: Int32) -> [UInt8] {
+    static func headers(contentLength length: Int, requestID: UInt16) -> [UInt8] {
         var headers: [UInt8] = []
         var start = 0
         while start < length {
             let count = min(maximumContent, length - start)
-            headers += [1, 6, UInt8(truncatingIfNeeded: requestID >> 8), UInt8(truncatingIfNeeded: requestID),
+            headers += [1, 6, UInt8(requestID >> 8), UInt8(requestID & 0xff),
                         UInt8(count >> 8), UInt8(count & 0xff), 0, 0]
             start += count
         }
         return headers
     }
 
-    /// Sends `head` then `body` as stdout records; stops quietly if nginx has gone away
-    /// (FCGX_Finish_r then fails on the same connection and libfcgi cleans up), and says so.
+    /// Sends `head` then `body` as stdout records, and with `ending` the records that end the
+    /// request; false (and stops) if nginx has gone away.
     @discardableResult
-    static func write(_ head: [UInt8], _ body: [UInt8], requestID: Int32, to fd: Int32) -> Bool {
+    static func write(_ head: [UInt8], _ body: [UInt8], requestID: UInt16, to fd: Int32, ending: Bool = false) -> Bool {
         let headers = headers(contentLength: head.count + body.count, requestID: requestID)
+        let end = ending ? RecordReader.endOfAnswer(requestID) : []
         return headers.withUnsafeBytes { headers in
             head.withUnsafeBytes { head in
                 body.withUnsafeBytes { body in
-                    var vectors = iovecs(headers: headers, parts: [head, body])
-                    return writeAll(&vectors, to: fd)
+                    end.withUnsafeBytes { end in
+                        var vectors = iovecs(headers: headers, parts: [head, body])
+                        if !end.isEmpty { vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: end.baseAddress!), iov_len: end.count)) }
+                        return writeAll(&vectors, to: fd)
+                    }
                 }
             }
         }

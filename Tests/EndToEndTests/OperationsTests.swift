@@ -30,7 +30,10 @@ final class OperationsTests: XCTestCase {
 
     func testMetricsCountTheWholePoolByRouteAndStatus() throws {
         stack = try PictorStack(workers: 2)
-        try stack.waitFor("two workers") { stack.workerPIDs().count == 2 }
+        // Both workers past start-up (a forked worker reads its config before it serves).
+        try stack.waitFor("two workers serving") {
+            (try? self.metrics()).flatMap { self.sample($0, #"pictor_pool_workers{state="serving"}"#) } == 2
+        }
         // Several connections at once, so both workers answer some.
         let group = DispatchGroup(), base = stack.baseURL
         for _ in 0..<4 {
