@@ -28,15 +28,13 @@ test: build-debug test-deps
 	@awk '/Executed [0-9]+ tests?, with [0-9]+ failures?/ { total = $$2; failed = $$5 } \
 	  END { if (total == "") exit 1; printf "tests: %d passed, %d failed\n", total - failed, failed }' var/test.log
 
+# Every benchmark in turn; all they print is also kept in var/bench/report.txt.
+BENCHMARKS := run generations providers thumbnails templates templates-compare gallery recycling soak fuzz
+
 bench: build
-	bench/run.sh
-	bench/generations.sh
-	bench/providers.sh
-	bench/thumbnails.sh
-	bench/templates.sh
-	bench/templates-compare.sh
-	bench/gallery.sh
-	bench/recycling.sh
+	@mkdir -p var/bench
+	set -o pipefail; for b in $(BENCHMARKS); do echo "== bench/$$b.sh"; bench/$$b.sh || exit 1; done 2>&1 \
+	  | tee var/bench/report.txt
 
 clean:
 	rm -rf .build var .venv
