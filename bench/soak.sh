@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Soak: REQUESTS (100,000) requests through nginx across the landing page, a signed-in
-# /gallery and the JSON API, with workers never recycled, then each worker's memory (RSS) after
-# warm-up and at the end, and its open descriptors: RSS may grow less than 10%, descriptors not.
+# Soak: SECONDS_PER_URL (120) seconds of wrk through nginx on each of the landing page, a
+# signed-in /gallery and the JSON API, workers never recycled, then each worker's memory (RSS)
+# after warm-up and at the end, and its open descriptors: RSS may grow less than 10%,
+# descriptors not at all.
 #
 #   bench/soak.sh        (PICTOR_BIN=.build/debug/pictor for a debug build)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-requests=${REQUESTS:-100000}
+seconds=${SECONDS_PER_URL:-120}
 connections=${CONNECTIONS:-64}
 source bench/lib.sh
 
@@ -36,30 +37,19 @@ session=$(awk '$6 == "pictor_session" {print $7}' "$cookie_jar")
 
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 fds() { ls "/proc/$1/fd" | wc -l; }
-# wrk runs for a time; this script makes each of its threads stop after its share of requests.
-cat > "$STATE/soak.lua" <<'LUA'
-local limit
-function init(args) limit = tonumber(args[1]); done_count = 0 end
-function response(status, headers, body)
-  done_count = done_count + 1
-  if done_count >= limit then wrk.thread:stop() end
-end
-LUA
-run() {  # $1 requests in all, a third per URL
-  local per_thread=$(( $1 / 3 / 2 + 1 ))
+run() {  # $1 seconds on each URL in turn
   for url in "/" "/gallery" "/api/v1/generations?limit=24"; do
-    wrk -t2 -c"$connections" -d600s -s "$STATE/soak.lua" -H "Cookie: pictor_session=$session" \
-        -H "Authorization: Bearer $key" "$base$url" -- "$per_thread" \
+    wrk -t2 -c"$connections" -d"$1s" -H "Cookie: pictor_session=$session" -H "Authorization: Bearer $key" "$base$url" \
       | grep -E "requests in|Non-2xx|Socket errors" | sed "s|^ *|  $url: |"
   done
 }
 
-echo "warm-up (10% of the requests)"
-run $(( requests / 10 ))
+echo "warm-up (10 s per URL)"
+run 10
 declare -A rss_before fds_before
 for pid in $(pgrep -P "$serve_pid"); do rss_before[$pid]=$(rss "$pid"); fds_before[$pid]=$(fds "$pid"); done
-echo "soak ($requests requests)"
-run "$requests"
+echo "soak ($seconds s per URL)"
+run "$seconds"
 sleep 6   # nginx closes idle kept connections after 4 s
 status=0
 for pid in "${!rss_before[@]}"; do
