@@ -14,7 +14,6 @@ cd "$root"
 duration=${DURATION:-10}
 connections=${CONNECTIONS:-64}
 source bench/lib.sh
-psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
 sql() { "$psql" "$PICTOR_DATABASE_URL" -v ON_ERROR_STOP=1 -qtA "$@"; }
 
 start_stack

@@ -11,7 +11,6 @@ cd "$root"
 count=${COUNT:-60}
 source bench/lib.sh
 export PICTOR_GENERATION_REQUESTS_PER_MINUTE=100000
-psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
 
 start_stack
 start_nginx off

@@ -6,6 +6,8 @@ port=${PORT:-18480}
 export STATE=$root/var/bench
 bin=${PICTOR_BIN:-$root/.build/release/pictor}
 base=http://127.0.0.1:$port
+# The newest installed PostgreSQL's psql (Debian keeps it out of PATH under its version).
+psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
 
 mkdir -p "$STATE/run" "$STATE/media/public" "$STATE/media/private"
 export PICTOR_CONFIG=$root/pictor.conf
@@ -40,8 +42,6 @@ trap cleanup EXIT
 # starts the pool; then call start_nginx off|on.
 start_stack() {
   scripts/postgres.sh start
-  local psql
-  psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
   "$psql" "${PICTOR_DATABASE_URL/\/pictor?//postgres?}" -qc "DROP DATABASE IF EXISTS pictor" -c "CREATE DATABASE pictor"
   "$bin" migrate >/dev/null
   "$bin" serve 2>"$STATE/pictor.log" & serve_pid=$!

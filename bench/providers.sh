@@ -14,7 +14,6 @@ count=${COUNT:-256}
 delay=${DELAY:-2}
 source bench/lib.sh
 export PICTOR_GENERATION_REQUESTS_PER_MINUTE=100000
-psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
 fake_port=$((port + 1))
 
 # The shipped config plus one model on the fake provider.

@@ -20,7 +20,6 @@ start_nginx on
 email="soak-$RANDOM@example.com"
 echo "long enough password" | "$bin" admin create-user --email "$email" >/dev/null
 key=$("$bin" admin create-key --email "$email" --name soak)
-psql=$(ls /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
 "$psql" "$PICTOR_DATABASE_URL" -v ON_ERROR_STOP=1 -q <<SQL
 INSERT INTO generations (user_id, batch_id, status, prompt, model, provider, width, height, seed, credit_cost,
                          image_key, thumb_key, thumb_large_key, created_at, completed_at)

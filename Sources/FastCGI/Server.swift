@@ -188,6 +188,8 @@ public final class FastCGIServer: Sendable {
             if answered, request.keepConnection, !reader.hasUnreadBytes, !connections.drainIsOver {
                 connections.park(connection)
             } else {
+                // Closed at once, on TCP too: every byte nginx sent for the request has been
+                // read, so the close cannot reset the connection and lose the answer.
                 close(connection)
                 connections.closed()
             }

@@ -1,6 +1,6 @@
 // Random and mutated FastCGI records straight to the pool's socket, and malformed HTTP through
 // nginx (bench/fuzz-fastcgi.py; bench/fuzz.sh runs it for minutes): no worker crashes, none
-// keeps a descriptor, and the pool answers throughout.
+// keeps a connection, and the pool answers throughout.
 
 import Foundation
 import HTTPClient
