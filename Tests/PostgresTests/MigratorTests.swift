@@ -37,15 +37,16 @@ final class MigratorTests: XCTestCase {
 
     func testMigratingTheRepositorySchemaCreatesEveryTable() throws {
         let applied = try Migrator(connection: db, directory: Fixtures.sqlDirectory).migrate()
-        XCTAssertEqual(applied.map(\.version), [1, 2, 3, 4, 5, 6])
-        XCTAssertEqual(applied.map(\.name), ["init", "ledger_retention_and_purge", "image_size_and_provider_jobs", "billing", "email_and_account_tokens", "metrics_and_request_ids"])
-        XCTAssertEqual(try tables(), ["account_tokens", "api_keys", "email_outbox", "generations", "metric_counters", "rate_limits", "schema_migrations",
-                                      "sessions", "stripe_events", "transactions", "users"])
+        XCTAssertEqual(applied.map(\.version), [1, 2, 3, 4, 5, 6, 7])
+        XCTAssertEqual(applied.map(\.name), ["init", "ledger_retention_and_purge", "image_size_and_provider_jobs", "billing", "email_and_account_tokens", "metrics_and_request_ids",
+                                          "sign_in_with_providers"])
+        XCTAssertEqual(try tables(), ["account_tokens", "api_keys", "email_outbox", "generations", "metric_counters", "oauth_attempts", "rate_limits",
+                                      "schema_migrations", "sessions", "stripe_events", "transactions", "user_identities", "users"])
     }
 
     func testMigratingTwiceAppliesNothingTheSecondTime() throws {
         let migrator = Migrator(connection: db, directory: Fixtures.sqlDirectory)
-        XCTAssertEqual(try migrator.pending().map(\.version), [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(try migrator.pending().map(\.version), [1, 2, 3, 4, 5, 6, 7])
         try migrator.migrate()
         let before = try recorded()
         XCTAssertEqual(try migrator.migrate(), [])

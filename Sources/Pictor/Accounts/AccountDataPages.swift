@@ -22,8 +22,8 @@ enum AccountDataPages {
         return .json(try DataExport.load(user: user, db: context.db(), archive: false).document)
     }
 
-    /// POST /account/delete: with the current password. Wrong guesses are throttled like a
-    /// password change's; a subscription is cancelled at Stripe first, so nothing is charged again.
+    /// POST /account/delete: with the current password (or, for an account without one, its
+    /// address). Wrong password guesses are throttled like a password change's; a subscription is cancelled at Stripe first, so nothing is charged again.
     @Sendable static func delete(_ context: inout RequestContext) throws -> Reply {
         let user = try context.requireUser()
         let app = context.app
@@ -34,10 +34,18 @@ enum AccountDataPages {
             throw HTTPError(429, code: "rate_limited", message: "Too many wrong passwords. Try again in \((retryAfter + 59) / 60) minute(s).",
                             headers: ["Retry-After": String(retryAfter)])
         }
-        let stored: String = try context.db().query("SELECT password_hash FROM users WHERE id = $1", [user.id])[0].get("password_hash")
-        guard app.hasher.verify(try context.form()["password"] ?? "", against: stored) else {
-            try limiter.hit([key], window: accounts.loginWindow)
-            throw HTTPError(403, code: "wrong_password", message: "That is not your password: nothing was deleted.")
+        let form = try context.form()
+        let stored: String? = try context.db().query("SELECT password_hash FROM users WHERE id = $1", [user.id])[0].get("password_hash")
+        if let stored {
+            guard app.hasher.verify(form["password"] ?? "", against: stored) else {
+                try limiter.hit([key], window: accounts.loginWindow)
+                throw HTTPError(403, code: "wrong_password", message: "That is not your password: nothing was deleted.")
+            }
+        } else {
+            // An account a sign-in provider made has no password: typing the address confirms.
+            guard (try? Credentials.normalizedEmail(form["confirm_email"] ?? "")) == user.email else {
+                throw HTTPError(403, code: "wrong_confirmation", message: "That is not your account's email address: nothing was deleted.")
+            }
         }
         if let subscription = user.stripeSubscriptionID, app.config.billing.stripe.isConfigured {
             do {

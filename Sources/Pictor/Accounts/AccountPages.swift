@@ -9,7 +9,8 @@ enum AccountPages {
 
     @Sendable static func signupForm(_ context: inout RequestContext) throws -> Reply {
         if try context.session() != nil { return .redirect(to: "/account") }
-        return .page(SignupPage(form: CredentialsForm(csrfToken: try context.csrfToken(), next: nextPath(context))))
+        return .page(SignupPage(form: CredentialsForm(csrfToken: try context.csrfToken(), next: nextPath(context),
+                                                             providers: SignInPages.providerButtons(context.app.config))))
     }
 
     /// Answers a new address and a taken one alike (the login page with the same notice, no
@@ -21,7 +22,7 @@ enum AccountPages {
         let app = context.app
         func refuse(_ error: HTTPError) throws -> Reply {
             let page = SignupPage(form: CredentialsForm(csrfToken: try context.csrfToken(), email: email, error: error.message,
-                                                        next: safeLocalPath(form["next"])))
+                                                        next: safeLocalPath(form["next"]), providers: SignInPages.providerButtons(app.config)))
             var reply = Reply.page(page, status: error.status)
             for (name, value) in error.headers { reply.setHeader(name, value) }
             return reply
@@ -54,13 +55,14 @@ enum AccountPages {
             + "log in below with the password you chose. If it already had one, nothing was changed: log in with that account's password."
         // A new account goes on to make its first image, unless it came from somewhere else.
         return .page(LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), email: email, notice: notice,
-                                                     next: safeLocalPath(form["next"]) ?? "/generate")))
+                                                     next: safeLocalPath(form["next"]) ?? "/generate",
+                                                     providers: SignInPages.providerButtons(app.config))))
     }
 
     @Sendable static func loginForm(_ context: inout RequestContext) throws -> Reply {
         if try context.session() != nil { return .redirect(to: nextPath(context) ?? "/account") }
-        var page = LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), next: nextPath(context)))
-        return .page(page)
+        return .page(LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), next: nextPath(context),
+                                              providers: SignInPages.providerButtons(context.app.config))))
     }
 
     @Sendable static func login(_ context: inout RequestContext) throws -> Reply {
@@ -70,7 +72,8 @@ enum AccountPages {
         let throttle = LoginThrottle(db: try context.db(), config: context.app.config.accounts)
         func refuse(_ error: HTTPError) throws -> Reply {
             let page = LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), email: email, error: error.message,
-                                                       next: safeLocalPath(form["next"])))
+                                                       next: safeLocalPath(form["next"]),
+                                                       providers: SignInPages.providerButtons(context.app.config)))
             var reply = Reply.page(page, status: error.status)
             for (name, value) in error.headers { reply.setHeader(name, value) }
             return reply
@@ -98,7 +101,7 @@ enum AccountPages {
     }
 
     /// A fresh token on every login (no session fixation), then off to `location`.
-    private static func startSession(for user: User, _ context: inout RequestContext, then location: String) throws -> Reply {
+    static func startSession(for user: User, _ context: inout RequestContext, then location: String) throws -> Reply {
         let (token, _) = try SessionStore(db: context.db()).create(for: user)
         context.responseCookies.append(Cookie.set(SessionStore.cookieName, token, maxAge: SessionStore.lifetime,
                                                   secure: context.request.isHTTPS))
@@ -121,7 +124,7 @@ enum AccountPages {
     static let newKeyCookie = "pictor_new_key"
 
     /// The account page as it stands; form posts add their errors to it.
-    private static func accountPage(_ context: inout RequestContext) throws -> AccountPage {
+    static func accountPage(_ context: inout RequestContext) throws -> AccountPage {
         let user = try context.requireUser()
         let query = try context.query()
         var before: Int64?
@@ -145,6 +148,11 @@ enum AccountPages {
             ledgerNewerURL: before != nil ? "/account" : nil,
             apiKeys: try APIKeyStore(db: db).list(userID: user.id).map(AccountPage.KeyRow.init),
             apiBase: config.site.publicURL)
+        page.email = user.email
+        page.hasPassword = user.hasPassword
+        let identities = try IdentityStore(db: db).list(userID: user.id)
+        page.identities = identities.map { .init(identity: $0, canUnlink: user.hasPassword || identities.count > 1) }
+        page.connectable = SignInPages.providerButtons(config).filter { button in !identities.contains { $0.provider == button.provider } }
         if let carried = context.cookies[newKeyCookie] {
             context.responseCookies.append(Cookie.clear(newKeyCookie, secure: context.request.isHTTPS, path: "/account"))
             let parts = carried.split(separator: ".", maxSplits: 1)

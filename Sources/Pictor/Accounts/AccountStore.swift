@@ -40,6 +40,27 @@ public struct AccountStore {
         }
     }
 
+    /// Creates an account for an address a sign-in provider has verified: no password (the
+    /// provider signs it in), the address confirmed, and the sign-up bonus with its ledger row.
+    /// `welcome` runs in the same transaction (the caller links the identity there). A taken
+    /// address throws `AccountError.emailTaken`.
+    func createVerified(email: String, signupBonus: Int, welcome: (Connection, User) throws -> Void) throws -> User {
+        do {
+            return try db.transaction { db in
+                let id: Int64 = try db.query(
+                    "INSERT INTO users (email, password_hash, email_verified_at) VALUES ($1, NULL, now()) RETURNING id", [email])[0].get("id")
+                if signupBonus > 0 {
+                    try Ledger(db: db).append(userID: id, amount: signupBonus, kind: .bonus, reason: "Welcome credits")
+                }
+                let user = try find(id: id, in: db)!
+                try welcome(db, user)
+                return user
+            }
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw AccountError.emailTaken
+        }
+    }
+
     /// The user with this email and password, or nil. Takes about as long whether or not the
     /// email exists, so the answer does not reveal which accounts exist.
     public func authenticate(email rawEmail: String, password: String) throws -> User? {
@@ -52,7 +73,11 @@ public struct AccountStore {
             _ = hasher.verify(password, against: Self.decoyHash)
             return nil
         }
-        let stored: String = try row.get("password_hash")
+        // An account made by a sign-in provider has no password: none matches, at the same cost.
+        guard let stored: String = try row.get("password_hash") else {
+            _ = hasher.verify(password, against: Self.decoyHash)
+            return nil
+        }
         guard hasher.verify(password, against: stored) else { return nil }
         if hasher.needsRehash(stored) {
             try db.query("UPDATE users SET password_hash = $2 WHERE id = $1", [try row.get("id", as: Int64.self), hasher.hash(password)])
@@ -63,7 +88,8 @@ public struct AccountStore {
     /// Changes the password after checking the current one.
     public func changePassword(userID: Int64, current: String, new: String, commonPasswords: CommonPasswords) throws {
         let rows = try db.query("SELECT password_hash FROM users WHERE id = $1", [userID])
-        guard let stored: String = try rows.first?.get("password_hash"), hasher.verify(current, against: stored) else {
+        guard let row = rows.first, let stored: String = try row.get("password_hash") else { throw AccountError.noPasswordYet }
+        guard hasher.verify(current, against: stored) else {
             throw AccountError.wrongCurrentPassword
         }
         try Credentials.validatePassword(new, common: commonPasswords)
@@ -85,7 +111,7 @@ public struct AccountStore {
         return try db.query("SELECT \(User.columns) FROM users u WHERE u.email = $1", [email]).first.map(User.init(row:))
     }
 
-    private func find(id: Int64, in db: Connection) throws -> User? {
+    func find(id: Int64, in db: Connection) throws -> User? {
         try db.query("SELECT \(User.columns) FROM users u WHERE u.id = $1", [id]).first.map(User.init(row:))
     }
 

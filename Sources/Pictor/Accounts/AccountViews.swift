@@ -11,15 +11,24 @@ struct CredentialsForm: TemplateModel {
     var notice: String?
     /// Where to go once signed in (a local path).
     var next: String?
+    /// "Continue with …" for each configured sign-in provider.
+    var providers: [ProviderButton] = []
 
     var templateFields: TemplateFields {
-        var fields: TemplateFields = ["csrf_token": .text(csrfToken)]
+        var fields: TemplateFields = ["csrf_token": .text(csrfToken), "has_providers": .flag(!providers.isEmpty)]
         fields.add("email", email)
         fields.add("error", error)
         fields.add("notice", notice)
         fields.add("next", next)
+        fields.add("providers", providers)
         return fields
     }
+}
+
+/// A sign-in provider's button: a form posting to `/auth/{id}`.
+struct ProviderButton: TemplateModel {
+    let provider: SignInProvider
+    var templateFields: TemplateFields { ["id": .text(provider.rawValue), "label": .text(provider.label)] }
 }
 
 /// `/signup`.
@@ -49,6 +58,15 @@ struct AccountPage: PageModel {
     var billingPortal: Bool
     /// Whether the address is confirmed; if not, the page offers to send the link again.
     var emailVerified = true
+    /// The address, for the "set a password" link of an account without one.
+    var email = ""
+    /// False for an account made by a sign-in provider: the page offers to set a password by
+    /// email, and deletion is confirmed with the address instead.
+    var hasPassword = true
+    /// The linked Google and GitHub accounts.
+    var identities: [IdentityRow] = []
+    /// Configured providers not linked yet, offered as "Connect …".
+    var connectable: [ProviderButton] = []
     var memberSince: String
     var ledger: [LedgerRow]
     var ledgerOlderURL: String?
@@ -59,6 +77,7 @@ struct AccountPage: PageModel {
     var newKey: (name: String, secret: String)?
     var passwordError: String?
     var keyError: String?
+    var signInError: String?
 
     struct LedgerRow: TemplateModel {
         let entry: LedgerEntry
@@ -69,6 +88,17 @@ struct AccountPage: PageModel {
             ]
             if let reason = entry.reason, !reason.isEmpty { fields.add("reason", .text(reason)) }
             return fields
+        }
+    }
+
+    struct IdentityRow: TemplateModel {
+        let identity: Identity
+        /// False when it is the account's only way to sign in.
+        let canUnlink: Bool
+        var templateFields: TemplateFields {
+            ["id": .number(Int(identity.id)), "label": .text(identity.provider.label), "email": .text(identity.email),
+             "linked": .text(Format.day(identity.createdAt)), "last_used": .text(Format.minute(identity.lastUsedAt)),
+             "can_unlink": .flag(canUnlink)]
         }
     }
 
@@ -86,7 +116,11 @@ struct AccountPage: PageModel {
             "plan_name": .text(planName), "member_since": .text(memberSince), "api_base": .text(apiBase),
             "billing_portal": .flag(billingPortal), "email_unverified": .flag(!emailVerified),
             "has_ledger": .flag(!ledger.isEmpty), "has_api_keys": .flag(!apiKeys.isEmpty),
+            "has_password": .flag(hasPassword), "email": .text(email),
+            "has_identities": .flag(!identities.isEmpty), "show_sign_in": .flag(!identities.isEmpty || !connectable.isEmpty),
         ]
+        fields.add("identities", identities)
+        fields.add("connectable", connectable)
         fields.add("ledger", ledger)
         fields.add("api_keys", apiKeys)
         fields.add("ledger_older_url", ledgerOlderURL)
@@ -95,6 +129,7 @@ struct AccountPage: PageModel {
         if let newKey { fields.add("new_key", .fields(["name": .text(newKey.name), "secret": .text(newKey.secret)])) }
         fields.add("password_error", passwordError)
         fields.add("key_error", keyError)
+        fields.add("sign_in_error", signInError)
         return fields
     }
 }

@@ -110,17 +110,31 @@ struct DataExport: Encodable, Sendable {
         }
     }
 
+    /// A Google or GitHub account linked for signing in.
+    struct SignInEntry: Encodable, Sendable {
+        let provider: String
+        let email: String
+        let connectedAt: String
+        let lastUsedAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case provider, email
+            case connectedAt = "connected_at", lastUsedAt = "last_used_at"
+        }
+    }
+
     let exportedAt: String
     let profile: Profile
     let generations: [GenerationEntry]
     let ledger: [LedgerRow]
     let apiKeys: [APIKeyEntry]
+    let signIns: [SignInEntry]
     /// The ledger's purchase rows: what was paid for through Stripe.
     let payments: [LedgerRow]
 
     enum CodingKeys: String, CodingKey {
         case profile, generations, ledger, payments
-        case exportedAt = "exported_at", apiKeys = "api_keys"
+        case exportedAt = "exported_at", apiKeys = "api_keys", signIns = "sign_ins"
     }
 
     /// Reads the account's data. `archive` names each stored image's path inside the ZIP.
@@ -141,12 +155,16 @@ struct DataExport: Encodable, Sendable {
             APIKeyEntry(id: $0.id, name: $0.name, prefix: $0.prefix, createdAt: RFC3339.string($0.createdAt),
                         lastUsedAt: $0.lastUsedAt.map(RFC3339.string), revokedAt: $0.revokedAt.map(RFC3339.string))
         }
+        let signIns = try IdentityStore(db: db).list(userID: user.id).map {
+            SignInEntry(provider: $0.provider.rawValue, email: $0.email, connectedAt: RFC3339.string($0.createdAt),
+                        lastUsedAt: RFC3339.string($0.lastUsedAt))
+        }
         let document = DataExport(
             exportedAt: RFC3339.string(Date()),
             profile: Profile(id: user.id, email: user.email, emailConfirmed: user.emailVerified, plan: user.plan, credits: user.credits,
                              createdAt: RFC3339.string(user.createdAt), stripeCustomerID: user.stripeCustomerID),
             generations: generations.map { GenerationEntry($0, archivePath: archive ? archivePath($0) : nil) },
-            ledger: ledger, apiKeys: keys, payments: ledger.filter { $0.kind == LedgerKind.purchase.rawValue })
+            ledger: ledger, apiKeys: keys, signIns: signIns, payments: ledger.filter { $0.kind == LedgerKind.purchase.rawValue })
         return (document, generations)
     }
 

@@ -22,18 +22,25 @@ enum EmailVerificationPages {
         let config = context.app.config
         let outcome: EmailVerifiedPage.Outcome = try context.db().transaction { db in
             guard let userID = try AccountTokens(db: db).redeem(token, .emailVerification) else { return .invalidLink }
-            try AccountTokens(db: db).revokeAll(.emailVerification, userID: userID)
-            let confirmed = try db.query("UPDATE users SET email_verified_at = now(), updated_at = now() WHERE id = $1 AND email_verified_at IS NULL",
-                                         [userID]).affectedRows == 1
-            guard confirmed, config.accounts.bonusAfterVerification, config.accounts.signupBonus > 0 else { return .confirmed(bonus: nil) }
-            // Never a second welcome: an account made while the bonus came at sign-up has had it.
-            let hadBonus = try !db.query("SELECT 1 FROM transactions WHERE user_id = $1 AND kind = 'bonus'", [userID]).isEmpty
-            guard !hadBonus else { return .confirmed(bonus: nil) }
-            try Ledger(db: db).append(userID: userID, amount: config.accounts.signupBonus, kind: .bonus, reason: "Welcome credits (address confirmed)")
-            return .confirmed(bonus: config.accounts.signupBonus)
+            return .confirmed(bonus: try confirmAddress(userID: userID, db: db, config: config))
         }
         if case .invalidLink = outcome { return .page(EmailVerifiedPage(outcome: outcome), status: 400) }
         return .page(EmailVerifiedPage(outcome: outcome))
+    }
+
+    /// Marks the address confirmed (a link, or a sign-in provider that verified it) in the
+    /// caller's transaction, and voids the account's other confirmation links. With
+    /// `bonus_after_verification`, a first confirmation adds the sign-up bonus; returns it then.
+    static func confirmAddress(userID: Int64, db: Connection, config: Config) throws -> Int? {
+        try AccountTokens(db: db).revokeAll(.emailVerification, userID: userID)
+        let confirmed = try db.query("UPDATE users SET email_verified_at = now(), updated_at = now() WHERE id = $1 AND email_verified_at IS NULL",
+                                     [userID]).affectedRows == 1
+        guard confirmed, config.accounts.bonusAfterVerification, config.accounts.signupBonus > 0 else { return nil }
+        // Never a second welcome: an account made while the bonus came at sign-up has had it.
+        let hadBonus = try !db.query("SELECT 1 FROM transactions WHERE user_id = $1 AND kind = 'bonus'", [userID]).isEmpty
+        guard !hadBonus else { return nil }
+        try Ledger(db: db).append(userID: userID, amount: config.accounts.signupBonus, kind: .bonus, reason: "Welcome credits (address confirmed)")
+        return config.accounts.signupBonus
     }
 
     /// POST /account/verify-email: sends the link again (three times an hour at most).

@@ -14,12 +14,15 @@ public struct User: Sendable, Equatable {
     public let stripeCustomerID: String?
     /// The user's current Stripe subscription, while a paid plan runs.
     public let stripeSubscriptionID: String?
-    /// Whether the owner followed the confirmation link sent to the address.
+    /// Whether the owner proved the address is theirs (the confirmation link, or a sign-in
+    /// provider that verified it).
     public let emailVerified: Bool
+    /// False for an account made by signing in with a provider that never set a password.
+    public let hasPassword: Bool
 
     /// The columns `init(row:)` reads; queries select them with the `u.` alias.
     static let columns = "u.id, u.email, u.plan, u.credits, u.created_at, u.stripe_customer_id, u.stripe_subscription_id,"
-        + " u.email_verified_at IS NOT NULL AS email_verified"
+        + " u.email_verified_at IS NOT NULL AS email_verified, u.password_hash IS NOT NULL AS has_password"
 
     init(row: Row) throws {
         id = try row.get("id")
@@ -30,6 +33,7 @@ public struct User: Sendable, Equatable {
         stripeCustomerID = try row.get("stripe_customer_id")
         stripeSubscriptionID = try row.get("stripe_subscription_id")
         emailVerified = try row.get("email_verified")
+        hasPassword = try row.get("has_password")
     }
 }
 
@@ -46,6 +50,7 @@ public struct AccountError: Error, Equatable, CustomStringConvertible {
     static let passwordBlank = AccountError(message: "A password of only spaces is easy to guess; choose another.")
     static let passwordCommon = AccountError(message: "That password is one of the most common ones; choose another.")
     static let wrongCurrentPassword = AccountError(message: "Your current password is not correct.")
+    static let noPasswordYet = AccountError(message: "Your account has no password yet: use “Email me a link to set a password”.")
     /// Shown by `pictor admin` only: the sign-up page gives the same answer whether or not an
     /// address is taken.
     static let emailTaken = AccountError(message: "An account with this email already exists.")

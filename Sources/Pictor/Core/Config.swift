@@ -102,6 +102,8 @@ public struct Config: Sendable {
     public var corsOrigins: [String] = []
     /// The content check of prompts (`[moderation]`).
     public var moderation = ModerationSettings()
+    /// Signing in with Google and GitHub (`[oauth.google]`, `[oauth.github]`).
+    public var signIn = SignInSettings()
     public var generation = GenerationPolicy()
     /// The providers the offered models use (`[provider.NAME]` sections; `builtin` needs none).
     public var providers = [ProviderSettings.builtin]
@@ -133,7 +135,7 @@ public struct Config: Sendable {
         "generation.requests_per_minute", "generation.job_timeout", "generation.lease", "generation.max_attempts",
         "database.url",
         "paths.templates", "paths.public", "paths.migrations", "paths.media", "paths.common_passwords",
-    ] + Storage.keys + BillingSettings.stripeKeys + ModerationSettings.keys
+    ] + Storage.keys + BillingSettings.stripeKeys + ModerationSettings.keys + SignInSettings.keys
 
     /// Loads the file at `path` (if it exists or was asked for explicitly) and then the
     /// environment overrides. Unknown keys and bad values are errors, so a typo never
@@ -162,6 +164,9 @@ public struct Config: Sendable {
         let billingNotices: [String]
         (config.billing, billingNotices) = try BillingSettings.resolve(file.values, lines: file.lines)
         config.notices += billingNotices
+        let signInNotices: [String]
+        (config.signIn, signInNotices) = try SignInSettings.resolve(file.values)
+        config.notices += signInNotices
         guard config.server.drainTimeout >= 0, config.server.drainTimeout < config.server.gracefulTimeout else {
             // Else the master would kill a draining worker with requests still in flight.
             throw ConfigError(description: "server.drain_timeout (\(config.server.drainTimeout) s) must be at least 0 and shorter than server.graceful_timeout (\(config.server.gracefulTimeout) s)")

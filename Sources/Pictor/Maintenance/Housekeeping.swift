@@ -1,5 +1,6 @@
 // Deletes rows that only grow stale: expired sessions, rate-limit windows that have ended,
-// expired emailed links, and mail sent more than 30 days ago.
+// expired emailed links, sign-ins with a provider never finished, and mail sent more than 30
+// days ago.
 
 import Postgres
 
@@ -12,17 +13,20 @@ public struct Housekeeping {
         public var rateLimits = 0
         public var links = 0
         public var mail = 0
+        public var signIns = 0
 
-        public init(sessions: Int = 0, rateLimits: Int = 0, links: Int = 0, mail: Int = 0) {
+        public init(sessions: Int = 0, rateLimits: Int = 0, links: Int = 0, mail: Int = 0, signIns: Int = 0) {
             self.sessions = sessions
             self.rateLimits = rateLimits
             self.links = links
             self.mail = mail
+            self.signIns = signIns
         }
 
-        public var isEmpty: Bool { sessions == 0 && rateLimits == 0 && links == 0 && mail == 0 }
+        public var isEmpty: Bool { sessions == 0 && rateLimits == 0 && links == 0 && mail == 0 && signIns == 0 }
         public var description: String {
-            "\(sessions) expired session(s), \(rateLimits) ended rate-limit window(s), \(links) expired emailed link(s) and \(mail) old sent mail(s)"
+            "\(sessions) expired session(s), \(rateLimits) ended rate-limit window(s), \(links) expired emailed link(s), "
+                + "\(signIns) unfinished provider sign-in(s) and \(mail) old sent mail(s)"
         }
     }
 
@@ -69,7 +73,12 @@ public struct Housekeeping {
                 SELECT id FROM email_outbox WHERE status IN ('sent', 'logged') AND sent_at <= now() - interval '30 days'
                 LIMIT $1 FOR UPDATE SKIP LOCKED)
             """)
-        return Purged(sessions: sessions, rateLimits: rateLimits, links: links, mail: mail)
+        // OAuthAttempts.finish refuses an attempt past its ten minutes.
+        let signIns = try purge("""
+            DELETE FROM oauth_attempts WHERE state_hash IN (
+                SELECT state_hash FROM oauth_attempts WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)
+            """)
+        return Purged(sessions: sessions, rateLimits: rateLimits, links: links, mail: mail, signIns: signIns)
     }
 
     /// Runs a batched DELETE until a batch comes back short.

@@ -80,7 +80,7 @@ struct PrivacyPage: PageModel {
 
     /// Read from the config, so the page names exactly the services in use: the providers of
     /// the offered models, Stripe once payments are on, the mail server, the moderation service,
-    /// the bucket.
+    /// the sign-in providers, the bucket.
     static func processors(_ config: Config) -> [Processor] {
         func host(_ url: String) -> String { URLComponents(string: url)?.host ?? url }
         var list: [Processor] = config.providers.filter { $0.kind != .builtin }.map { provider in
@@ -101,6 +101,10 @@ struct PrivacyPage: PageModel {
         }
         if config.moderation.external {
             list.append(Processor(name: "Moderation service", purpose: "Checks the text of each prompt against its content rules", address: host(config.moderation.url)))
+        }
+        for settings in config.signIn.configured {
+            list.append(Processor(name: settings.provider.label, purpose: "Signs in those who choose “Continue with \(settings.provider.label)”; tells us their account id and verified email address",
+                                  address: host(settings.authorizeURL)))
         }
         if config.storage.backend == .s3 {
             list.append(Processor(name: "Object storage", purpose: "Holds generated images and thumbnails", address: host(config.storage.s3Endpoint)))

@@ -41,6 +41,11 @@ enum Routes {
             .get("/password/reset", PasswordResetPages.resetForm),
             .post("/password/reset", PasswordResetPages.reset),
 
+            // Signing in with Google and GitHub
+            .post("/auth/{provider}", SignInPages.start),
+            .get("/auth/{provider}/callback", SignInPages.callback),
+            .post("/account/identities/{id}/unlink", SignInPages.unlink),
+
             // Generating
             .get("/generate", GenerationPages.form),
             .post("/generate", GenerationPages.submit),

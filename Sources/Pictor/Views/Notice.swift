@@ -16,6 +16,12 @@ enum Notice: String, CaseIterable, Sendable {
     case passwordReset = "password-reset"
     case verificationSent = "verification-sent"
     case accountDeleted = "account-deleted"
+    case welcome
+    case accountClaimed = "account-claimed"
+    case identityLinked = "identity-linked"
+    case identityAlreadyLinked = "identity-already-linked"
+    case identityTaken = "identity-taken"
+    case identityUnlinked = "identity-unlinked"
 
     /// The text shown; `count` is how many things the action touched, where that varies.
     func message(count: Int) -> String {
@@ -32,12 +38,19 @@ enum Notice: String, CaseIterable, Sendable {
         case .passwordReset: "Your new password is saved, and every device was signed out. Log in with it."
         case .verificationSent: "A new confirmation link is on its way to your address."
         case .accountDeleted: "Your account, its images and its data were deleted. A confirmation is on its way to your address."
+        case .welcome: count > 0 ? "Welcome! Your account is ready, with \(Format.number(count)) free credits to start." : "Welcome! Your account is ready."
+        case .accountClaimed: "You are signed in and your address is confirmed. This account had never confirmed it, so to keep it yours its password, other sessions and API keys were ended. Set a password from this page if you want one."
+        case .identityLinked: "Connected: you can now sign in with it."
+        case .identityAlreadyLinked: "That account was connected already."
+        case .identityTaken: "That account already signs into another Pictor account, so it was not connected. Disconnect it there first."
+        case .identityUnlinked: "Disconnected: it no longer signs you in."
         }
     }
 
     var kind: Flash.Kind {
         switch self {
-        case .accountDeleted, .passwordReset, .verificationSent: .info
+        case .accountDeleted, .passwordReset, .verificationSent, .accountClaimed, .identityAlreadyLinked: .info
+        case .identityTaken: .error
         default: .success
         }
     }
