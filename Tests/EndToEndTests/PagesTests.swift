@@ -96,6 +96,21 @@ final class PagesTests: XCTestCase {
         XCTAssertEqual(response.text, css)
     }
 
+    func testSignInProvidersAreOfferedOnlyWhenConfigured() throws {
+        let browser = Browser(base: base)
+        for page in ["/login", "/signup"] {
+            let text = try browser.get(page).text
+            XCTAssertFalse(text.contains("Continue with") || text.contains("/auth/"), page)
+        }
+        let started = try browser.post("/auth/google", [], csrfFrom: "/login")
+        XCTAssertEqual(started.status, 404)
+        XCTAssertTrue(started.text.contains("This instance does not offer that way of signing in."))
+        XCTAssertEqual(try browser.get("/auth/github/callback?code=x&state=y").status, 404)
+        XCTAssertEqual(try browser.get("/auth/gitlab/callback?code=x&state=y").status, 404)
+        try browser.signUp(email: uniqueEmail())
+        XCTAssertFalse(try browser.get("/account").text.contains("Sign-in methods"), "nothing to connect")
+    }
+
     func testUnknownPathGetsTheStyled404Page() throws {
         let response = try client.get(base + "/no/such/page")
         XCTAssertEqual(response.status, 404)
