@@ -43,7 +43,7 @@ def sign_up(page: Page) -> str:
     page.goto(BASE + "/signup")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("form[action='/signup'] button[type=submit]")
     page.fill("input[name=password]", PASSWORD)   # the login page the sign-up answers with
     page.click("form[action='/login'] button[type=submit]")
     page.wait_for_url("**/generate")
@@ -207,6 +207,39 @@ ACCESSIBILITY_CHECK = """() => {
 }"""
 
 
+def flow_providers_and_payments(browser):
+    """The forms that send the browser to another site: "Continue with Google" (to the local
+    authorization server the test runs, and back) and "Subscribe" (to Stripe Checkout, answered
+    here by a route, as the machine is offline). The pages' Content-Security-Policy must let
+    both forms' redirects through."""
+    context = browser.new_context(base_url=BASE)
+    context.route("https://checkout.stripe.com/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<!doctype html><title>Stripe Checkout</title><h1>Stripe Checkout</h1>"))
+    page = context.new_page()
+    problems = []
+    watch(page, problems)
+
+    page.goto(BASE + "/login")
+    check(not page.evaluate(ACCESSIBILITY_CHECK), f"/login with providers: {page.evaluate(ACCESSIBILITY_CHECK)}")
+    page.click("text=Continue with Google")
+    page.wait_for_url("**/generate")
+    check(page.locator(".flash").inner_text().startswith("Welcome! Your account is ready"), "a new account is welcomed")
+    page.goto(BASE + "/account")
+    check(page.locator("#sign-in .identity", has_text="Google").count() == 1, "the account lists its Google sign-in")
+    check(not page.evaluate(ACCESSIBILITY_CHECK), f"/account with sign-in methods: {page.evaluate(ACCESSIBILITY_CHECK)}")
+    for scheme in ["light", "dark"]:
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(SHOTS / f"account-sign-in-{scheme}.png"), full_page=True)
+
+    page.goto(BASE + "/pricing")
+    page.click("article[aria-labelledby=plan-starter] button[type=submit]")
+    page.wait_for_url("https://checkout.stripe.com/c/pay/**")
+    check(page.locator("h1").inner_text() == "Stripe Checkout", "Subscribe leads to Stripe Checkout")
+
+    check(not problems, "\n".join(problems))
+    context.close()
+
+
 def accessibility_and_screenshots(browser):
     """The main pages, signed in, light and dark: no serious problem, a screenshot of each."""
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -214,7 +247,7 @@ def accessibility_and_screenshots(browser):
     page = context.new_page()
     problems = []
     watch(page, problems)
-    for path, name in [("/", "landing"), ("/pricing", "pricing")]:
+    for path, name in [("/", "landing"), ("/pricing", "pricing"), ("/login", "login")]:
         page.goto(BASE + path)
         check(not page.evaluate(ACCESSIBILITY_CHECK), f"{path}: {page.evaluate(ACCESSIBILITY_CHECK)}")
         for scheme in ["light", "dark"]:
@@ -246,7 +279,7 @@ def main():
         # Root in CI: Chromium's sandbox needs user namespaces that containers often lack.
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
         try:
-            for flow in [flow_with_javascript, flow_without_javascript, accessibility_and_screenshots]:
+            for flow in [flow_with_javascript, flow_without_javascript, flow_providers_and_payments, accessibility_and_screenshots]:
                 flow(browser)
                 print(f"ok: {flow.__name__}", flush=True)
         except Failure as failure:

@@ -31,6 +31,23 @@ final class ViewsTests: XCTestCase {
             .hasPrefix("/static/gallery.js?v="), "scripts are cached a year too, so their links carry a hash")
     }
 
+    func testFormsMayLeadOnlyToTheConfiguredProvidersAndStripe() throws {
+        func policy(_ app: App) -> String { respond(app, "GET", "/privacy").header("Content-Security-Policy") ?? "" }
+        XCTAssertTrue(policy(try app()).contains("form-action 'self'; frame-ancestors 'none'"), "this site only, by default")
+        let configured = try TestApp.make { config in
+            config.signIn.google.clientID = "id"
+            config.signIn.google.clientSecret = "secret"
+            config.signIn.github.clientID = "id"
+            config.signIn.github.clientSecret = "secret"
+            config.signIn.github.authorizeURL = "http://127.0.0.1:8444/login/oauth/authorize"
+            config.billing.stripe.secretKey = "sk_test_x"
+            config.billing.stripe.webhookSecret = "whsec_x"
+        }
+        // Browsers hold a form's redirects to form-action: "Continue with …" and "Subscribe" go on to these.
+        XCTAssertTrue(policy(configured).contains("form-action 'self' https://accounts.google.com http://127.0.0.1:8444 "
+                                                  + "https://checkout.stripe.com https://billing.stripe.com; "), policy(configured))
+    }
+
     func testLandingShowsModelsAndPlansFromConfig() throws {
         let html = String(decoding: respond(try app(), "GET", "/").body, as: UTF8.self)
         for text in ["flux-schnell", "sdxl", "flux-schnell-hd", "3 credits", "Starter", "$29", "2,000", "Preview — offline generator"] {

@@ -16,6 +16,9 @@ struct StripeError: Error, CustomStringConvertible {
 struct StripeClient {
     let settings: StripeSettings
 
+    /// Where Checkout and the billing portal live: the session URLs Stripe hands out are on these.
+    static let hostedPageOrigins = ["https://checkout.stripe.com", "https://billing.stripe.com"]
+
     /// What Checkout is asked to sell.
     struct CheckoutRequest {
         enum Item {

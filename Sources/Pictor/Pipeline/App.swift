@@ -29,8 +29,21 @@ public final class App: Sendable {
         commonPasswords = try CommonPasswords(contentsOfFile: config.paths.commonPasswords)
         moderator = try PromptModerator(settings: config.moderation, logger: logger)
         views = try Views(directory: config.paths.templates, publicDirectory: config.paths.publicFiles, site: config.site,
-                          signupBonus: config.accounts.signupBonus, bonusAfterVerification: config.accounts.bonusAfterVerification)
+                          signupBonus: config.accounts.signupBonus, bonusAfterVerification: config.accounts.bonusAfterVerification,
+                          formTargets: Self.formTargets(config))
         pipeline = Pipeline(router: try Router(Routes.all(config: config)), logger: logger, corsOrigins: config.corsOrigins)
+    }
+
+    /// The other sites a form's redirect may lead to: the configured sign-in providers' consent
+    /// pages, and Stripe's Checkout and billing portal once payments are on.
+    static func formTargets(_ config: Config) -> [String] {
+        let providers = config.signIn.configured.compactMap { settings -> String? in
+            guard let url = URLComponents(string: settings.authorizeURL), let scheme = url.scheme, let host = url.host else { return nil }
+            return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+        }
+        let stripe = config.billing.stripe.isConfigured ? StripeClient.hostedPageOrigins : []
+        var seen = Set<String>()
+        return (providers + stripe).filter { seen.insert($0).inserted }
     }
 
     /// Every route as `METHOD /pattern`, the labels the pool counts requests by (Response.route).

@@ -66,13 +66,17 @@ extension Response {
     }
 
     /// The Content-Security-Policy of every page: no inline script or style, nothing from
-    /// other origins, never framed.
-    static let contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        + "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    /// other origins, never framed. Forms post only to this site, and may be sent on from
+    /// there only to `formTargets` (browsers hold a form's redirects to `form-action` too): the
+    /// sign-in providers' consent pages and Stripe's hosted pages.
+    static func contentSecurityPolicy(formTargets: [String] = []) -> String {
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; "
+            + "form-action " + (["'self'"] + formTargets).joined(separator: " ") + "; frame-ancestors 'none'"
+    }
 
     /// An HTML response with the page-specific security headers (nginx adds `nosniff` and
     /// `Referrer-Policy` to every response).
-    static func html(_ html: [UInt8], status: Int = 200) -> Response {
+    static func html(_ html: [UInt8], status: Int = 200, contentSecurityPolicy: String = contentSecurityPolicy()) -> Response {
         Response(status: status, headers: [
             ("Content-Type", "text/html; charset=utf-8"),
             ("Content-Security-Policy", contentSecurityPolicy),

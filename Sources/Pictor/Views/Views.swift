@@ -49,11 +49,14 @@ struct Views: Sendable {
     private let library: TemplateLibrary
     /// What every page shows, converted once.
     private let shared: TemplateScope
+    /// The pages' Content-Security-Policy, with the other sites forms may lead to.
+    private let contentSecurityPolicy: String
 
     /// Loads every `*.mustache` under `directory`, named by relative path without extension
     /// (`partials/header`).
     init(directory: String, publicDirectory: String, site: Config.Site, signupBonus: Int = 50,
-         bonusAfterVerification: Bool = false) throws {
+         bonusAfterVerification: Bool = false, formTargets: [String] = []) throws {
+        contentSecurityPolicy = Response.contentSecurityPolicy(formTargets: formTargets)
         let library: TemplateLibrary
         do {
             library = try TemplateLibrary(directory: directory)
@@ -91,7 +94,8 @@ struct Views: Sendable {
             fields.add("csrf_token", .text(viewer.csrfToken))
         }
         fields.add("year", .number(Self.currentYear()))
-        var response = Response.html(library.render(type(of: page).template, fields, shared: shared) ?? [], status: status)
+        var response = Response.html(library.render(type(of: page).template, fields, shared: shared) ?? [], status: status,
+                                     contentSecurityPolicy: contentSecurityPolicy)
         // A signed-in page holds the account's data: kept by no cache, the browser's included.
         if viewer != nil { response.setHeader("Cache-Control", "private, no-store") }
         return response
