@@ -23,7 +23,8 @@ enum AccountDataPages {
     }
 
     /// POST /account/delete: with the current password (or, for an account without one, its
-    /// address). Wrong password guesses are throttled like a password change's; a subscription is cancelled at Stripe first, so nothing is charged again.
+    /// address). Wrong password guesses are throttled like a password change's; a subscription
+    /// is cancelled at Stripe first, so nothing is charged again.
     @Sendable static func delete(_ context: inout RequestContext) throws -> Reply {
         let user = try context.requireUser()
         let app = context.app

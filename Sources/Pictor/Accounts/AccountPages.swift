@@ -10,7 +10,7 @@ enum AccountPages {
     @Sendable static func signupForm(_ context: inout RequestContext) throws -> Reply {
         if try context.session() != nil { return .redirect(to: "/account") }
         return .page(SignupPage(form: CredentialsForm(csrfToken: try context.csrfToken(), next: nextPath(context),
-                                                             providers: SignInPages.providerButtons(context.app.config))))
+                                                      providers: SignInPages.providerButtons(context.app.config))))
     }
 
     /// Answers a new address and a taken one alike (the login page with the same notice, no
@@ -62,7 +62,7 @@ enum AccountPages {
     @Sendable static func loginForm(_ context: inout RequestContext) throws -> Reply {
         if try context.session() != nil { return .redirect(to: nextPath(context) ?? "/account") }
         return .page(LoginPage(form: CredentialsForm(csrfToken: try context.csrfToken(), next: nextPath(context),
-                                              providers: SignInPages.providerButtons(context.app.config))))
+                                                     providers: SignInPages.providerButtons(context.app.config))))
     }
 
     @Sendable static func login(_ context: inout RequestContext) throws -> Reply {

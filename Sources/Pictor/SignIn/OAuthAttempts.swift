@@ -9,8 +9,8 @@ import Postgres
 struct OAuthAttempts {
     /// Seconds someone has to consent at the provider.
     static let lifetime = 600
-    /// Holds the state in the browser that started the sign-in (HttpOnly, SameSite=Lax: sent
-    /// on the provider's top-level redirect back, never by another site's request).
+    /// Holds the state in the browser that started the sign-in (HttpOnly; SameSite=Lax, which
+    /// browsers still send on the provider's top-level redirect back).
     static let cookieName = "pictor_oauth_state"
 
     /// A sign-in that was started and not yet finished.

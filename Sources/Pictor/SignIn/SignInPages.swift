@@ -41,7 +41,10 @@ enum SignInPages {
             return try refuse(&context, status: 400, "The sign-in with \(label) could not be checked: it was started in another browser or tab, took longer than ten minutes, or was used already. Nothing was changed; try again.")
         }
         if let error = query["error"] {
-            app.logger.info("[\(context.requestID)] sign-in with \(label) ended by the provider: \(error.prefix(64))")
+            // The code is the provider's word (`access_denied`…) but arrives in a URL anyone can
+            // write: only its letters and underscores reach the log.
+            let logged = String(error.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || $0 == "_") }.prefix(64))
+            app.logger.info("[\(context.requestID)] sign-in with \(label) ended by the provider: \(logged)")
             return try refuse(&context, status: 400, error == "access_denied"
                 ? "You cancelled the sign-in with \(label). Nothing was changed."
                 : "\(label) could not sign you in. Nothing was changed; try again.")

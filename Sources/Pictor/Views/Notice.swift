@@ -39,7 +39,7 @@ enum Notice: String, CaseIterable, Sendable {
         case .verificationSent: "A new confirmation link is on its way to your address."
         case .accountDeleted: "Your account, its images and its data were deleted. A confirmation is on its way to your address."
         case .welcome: count > 0 ? "Welcome! Your account is ready, with \(Format.number(count)) free credits to start." : "Welcome! Your account is ready."
-        case .accountClaimed: "You are signed in and your address is confirmed. This account had never confirmed it, so to keep it yours its password, other sessions and API keys were ended. Set a password from this page if you want one."
+        case .accountClaimed: "You are signed in and your address is confirmed. This account had never confirmed it, so to keep it yours its password, other sessions and API keys were ended. Set a password from your account page if you want one."
         case .identityLinked: "Connected: you can now sign in with it."
         case .identityAlreadyLinked: "That account was connected already."
         case .identityTaken: "That account already signs into another Pictor account, so it was not connected. Disconnect it there first."
