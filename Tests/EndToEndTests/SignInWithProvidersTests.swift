@@ -235,6 +235,17 @@ final class SignInWithProvidersTests: XCTestCase {
         XCTAssertTrue(stack.pictorLog().contains("sign-in with GitHub failed: the code was refused: bad_verification_code"))
     }
 
+    func testASignInFinishedAfterTenMinutesIsRefused() throws {
+        let email = uniqueEmail()
+        let browser = Browser(base: stack.baseURL)
+        provider.consent("google", as: person(email))
+        let callback = try consent(at: start(browser, "google"))
+        // The person left the provider's page open for longer than an attempt lives.
+        try database().query("UPDATE oauth_attempts SET expires_at = now() - interval '1 second'")
+        assertRefused(try browser.get(callback), status: 400, saying: "took longer than ten minutes", browser: browser)
+        XCTAssertTrue(try users(email).isEmpty)
+    }
+
     func testAProviderWithoutAVerifiedAddressIsRefused() throws {
         for (name, github) in [("google", false), ("github", true)] {
             let email = uniqueEmail() + name

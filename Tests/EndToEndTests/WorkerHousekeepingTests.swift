@@ -1,4 +1,4 @@
-// `pictor worker` purges expired sessions and ended rate-limit windows by itself, and logs what it purged.
+// `pictor worker` purges expired sessions, ended rate-limit windows and unfinished sign-ins by itself, and logs what it purged.
 
 import Foundation
 import Postgres
@@ -29,7 +29,8 @@ final class WorkerHousekeepingTests: XCTestCase {
         try stack.startJobWorker(arguments: ["--housekeeping-interval", "1"])
         let log = { (try? String(contentsOfFile: stack.state + "/worker-0.log", encoding: .utf8)) ?? "" }
         try stack.waitFor("the worker to log its purge") {
-            log().contains("housekeeping purged 1 expired session(s), 1 ended rate-limit window(s), 0 expired emailed link(s) and 0 old sent mail(s)")
+            log().contains("housekeeping purged 1 expired session(s), 1 ended rate-limit window(s), 0 expired emailed link(s), "
+                + "0 unfinished provider sign-in(s) and 0 old sent mail(s)")
         }
         XCTAssertEqual(count("sessions"), 1)
         let windows = try db.query("SELECT key FROM rate_limits").map { try $0.get("key", as: String.self) }
